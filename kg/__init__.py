@@ -1,0 +1,1 @@
+"""narcotics-kg."""

@@ -1,0 +1,51 @@
+"""Write the store's dumps (TriG, N-Quads, and per-graph Turtle / JSON-LD on request).
+
+Why: users load dumps into other stores; a dump must be complete or absent, so it is written to
+a temporary file and renamed into place (``os.replace`` is atomic on one file system).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import InputError
+from kg.namespaces import PREFIXES
+
+FORMATS: dict[str, ox.RdfFormat] = {
+    "trig": ox.RdfFormat.TRIG,
+    "nq": ox.RdfFormat.N_QUADS,
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+
+
+def dump(store: ox.Store, path: Path, *, graph: str | None = None) -> Path:
+    """Write the dataset (or one ``graph`` for triple formats) to ``path``, atomically."""
+    suffix = path.suffix.lstrip(".").lower()
+    fmt = FORMATS.get(suffix)
+    if fmt is None:
+        raise InputError(path, f"unknown dump format {suffix!r}; use one of {', '.join(FORMATS)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            kwargs: dict[str, object] = {"format": fmt}
+            if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE):
+                kwargs["prefixes"] = PREFIXES
+            if graph is not None or not fmt.supports_datasets:
+                if graph is None:
+                    raise InputError(path, f"{suffix} holds one graph: name it with --graph")
+                kwargs["from_graph"] = ox.NamedNode(graph)
+            store.dump(out, **kwargs)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,558 @@
+"""Find every figure and entity mention in a release, with what each figure is about.
+
+Why: this is where text becomes records. Everything is decided from patterns and from the
+vocabulary in ``mappings/`` (never from sentences or offsets of known releases), and every
+record keeps the code-point span it came from. Garbled numbers are kept with no value; odd
+but readable ones keep their value and are marked implausible with the reason.
+
+Attribution works outwards from the figure: the words right after it (its "tail"), its clause
+(between commas), its segment (between semicolons), its sentence, the previous sentence of the
+same paragraph when that one names a single candidate, and finally the release as a whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+
+from kg.corpus import Release
+from kg.lexicon import Lexicon, Match
+from kg.measures import Indicator, MeasureBook
+from kg.namespaces import expand
+from kg.numerals import Numeral, scan
+from kg.periods import Period, date_spans, find_periods
+from kg.segment import Paragraph, Sentence, paragraphs
+
+COUNTRY = expand("nkgv:jurisdiction/CN")
+_QUOTED = re.compile(r"\"[^\"\n]{1,200}\"|“[^”\n]{1,200}”")
+_CLAUSE_BREAK = re.compile(r",\s|;|:\s|\s[–—]\s|\(|\)")
+_PLURAL_EXCEPTIONS = {"this", "has", "was", "is", "its", "plus", "less", "series", "species", "as"}
+
+
+class Status(Enum):
+    """How far a figure's value can be trusted, as far as its text shows."""
+
+    STATED = "stated"
+    MALFORMED = "malformed"
+    IMPLAUSIBLE = "implausible"
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An entity named in the text; ``entity`` is None when it is not in the vocabulary."""
+
+    start: int
+    end: int
+    verbatim: str
+    entity: str | None
+    cls: str
+    scheme: str
+    sentence: Sentence
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number stated in a release, with its attribution. ``value`` is None when malformed."""
+
+    start: int
+    end: int
+    verbatim: str
+    value: Decimal | None
+    status: Status
+    reason: str | None
+    unit: str
+    qualifier: str
+    indicator: str
+    areas: tuple[str, ...]
+    period: Period
+    operation: str | None
+    offence: str | None
+    substance: str | None
+    sentence: Sentence
+    change_of: tuple[int, int] | None = None
+    direction: str | None = None
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """All records of one release."""
+
+    release: Release
+    sentences: tuple[Sentence, ...]
+    figures: tuple[Figure, ...]
+    mentions: tuple[Mention, ...]
+    default_period: Period
+    notes: tuple[str, ...] = field(default=())
+
+
+@dataclass
+class _Draft:
+    """A figure being built (mutable while changes are linked)."""
+
+    num: Numeral
+    unit: str
+    kind: str
+    unit_end: int
+    qualifier: str
+    tail: tuple[int, int]
+    clause: tuple[int, int]
+    segment: tuple[int, int]
+    direction: str | None = None
+    is_change: bool = False
+    change_of: tuple[int, int] | None = None
+
+
+# ----------------------------------------------------------------------------------------
+# helpers
+
+
+def _overlaps(a: int, b: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(s < b and a < e for s, e in spans)
+
+
+def _inside(a: int, b: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(s <= a and b <= e for s, e in spans)
+
+
+def _bounds(text: str, pos: int, lo: int, hi: int, breaker: re.Pattern[str]) -> tuple[int, int]:
+    """The stretch of ``text[lo:hi]`` around ``pos`` between two breaks of ``breaker``."""
+    start = lo
+    for m in breaker.finditer(text, lo, pos):
+        start = m.end()
+    m = breaker.search(text, pos, hi)
+    return start, (m.start() if m else hi)
+
+
+def _ends_with_phrase(before: str, phrases: Sequence[str]) -> str | None:
+    low = before.lower().rstrip()
+    for phrase in phrases:  # longest first
+        p = phrase.lower()
+        if low.endswith(p) and (len(low) == len(p) or not low[-len(p) - 1].isalnum()):
+            return phrase
+    return None
+
+
+class Extractor:
+    """Extract figures and mentions; one instance serves many releases."""
+
+    def __init__(self, lexicon: Lexicon, measures: MeasureBook) -> None:
+        self.lexicon = lexicon
+        self.measures = measures
+        unit_alts = []
+        self._unit_by_word: dict[str, tuple[str, str]] = {}
+        for unit in measures.units:
+            for word in unit.words:
+                self._unit_by_word[word.lower()] = (unit.code, unit.kind)
+                unit_alts.append(word)
+        unit_alts.sort(key=len, reverse=True)
+        alt = "|".join(re.escape(w) for w in unit_alts)
+        self._unit_re = re.compile(rf"^(?:\s+|-)({alt})(?![\w%])", re.I)
+
+    # -- public -------------------------------------------------------------------------
+
+    def extract(self, release: Release) -> Extraction:
+        """All figures and mentions of ``release``."""
+        text = release.text
+        paras = paragraphs(text)
+        sentences = tuple(s for p in paras for s in p.sentences)
+        mentions = self._mentions(release, sentences)
+        default_period = self._default_period(release, paras)
+        title_ops = self._title_operations(release)
+        quoted = [m.span() for m in _QUOTED.finditer(text)]
+        named = [(m.start, m.end) for m in mentions]
+        dates = date_spans(text)
+        figures: list[Figure] = []
+        for para in paras:
+            previous: Sentence | None = None
+            for sentence in para.sentences:
+                figures.extend(
+                    self._sentence_figures(
+                        release, sentence, previous, mentions, quoted + named, dates,
+                        default_period, title_ops,
+                    )
+                )  # fmt: skip
+                previous = sentence
+        return Extraction(release, sentences, tuple(figures), tuple(mentions), default_period)
+
+    # -- mentions -----------------------------------------------------------------------
+
+    def _mentions(self, release: Release, sentences: Sequence[Sentence]) -> list[Mention]:
+        text = release.text
+        out: list[Mention] = []
+        for match in self.lexicon.find(text):
+            start, end, iri = match.start, match.end, match.entry.iri
+            if match.entry.annual:
+                end, iri = self._edition(text, match, release)
+            sentence = next((s for s in sentences if s.start <= start < s.end), sentences[-1])
+            out.append(
+                Mention(
+                    start, end, text[start:end], iri, match.entry.cls, match.entry.scheme, sentence
+                )
+            )
+        return out
+
+    def _edition(self, text: str, match: Match, release: Release) -> tuple[int, str]:
+        """Link an annual operation to its edition: the year after it, else the release's."""
+        end, year = match.end, release.year
+        suffix = re.match(r"-(\d{2,4})\b", text[end:])
+        if suffix:
+            end += suffix.end()
+            written = int(suffix.group(1))
+            if 1990 <= written <= 2100:
+                year = written
+        editions = {int(y) for y in match.entry.data.get("editions", ()) or ()}
+        if year is not None and year in editions:
+            return end, f"{match.entry.iri}/{year}"
+        return end, match.entry.iri
+
+    # -- release-level defaults -----------------------------------------------------------
+
+    def _default_period(self, release: Release, paras: Sequence[Paragraph]) -> Period:
+        """The first period the opening paragraph states, else up to the release date."""
+        if paras:
+            first = paras[0]
+            found = find_periods(release.text[first.start : first.end], release.issued, first.start)
+            for period in found:
+                if period.start or period.end:
+                    return Period(period.start, period.end, period.phrase, -1)
+        end = release.issued.isoformat() if release.issued else None
+        return Period(None, end, "up to the release date" if end else "unknown", -1)
+
+    def _title_operations(self, release: Release) -> list[str]:
+        if not release.title:
+            return []
+        return sorted({m.entry.iri for m in self.lexicon.find(release.title, ["operations"])})
+
+    # -- figures ------------------------------------------------------------------------
+
+    def _sentence_figures(
+        self,
+        release: Release,
+        sentence: Sentence,
+        previous: Sentence | None,
+        mentions: Sequence[Mention],
+        excluded: Sequence[tuple[int, int]],
+        dates: Sequence[tuple[int, int]],
+        default_period: Period,
+        title_ops: Sequence[str],
+    ) -> list[Figure]:
+        text = release.text
+        numerals = [
+            n
+            for n in scan(sentence.text)
+            if not self._is_name_or_date(sentence, n, excluded, dates)
+        ]
+        drafts: list[_Draft] = []
+        for i, local in enumerate(numerals):
+            num = _shift(local, sentence.start)
+            nxt = numerals[i + 1].start + sentence.start if i + 1 < len(numerals) else sentence.end
+            drafts.append(self._draft(text, sentence, num, nxt))
+        self._link_changes(text, sentence, drafts)
+        periods = find_periods(sentence.text, release.issued, sentence.start)
+        in_sentence = [m for m in mentions if sentence.start <= m.start < sentence.end]
+        in_previous = (
+            [m for m in mentions if previous.start <= m.start < previous.end] if previous else []
+        )
+        figures = []
+        for d in drafts:
+            figures.append(
+                self._figure(
+                    release,
+                    sentence,
+                    d,
+                    in_sentence,
+                    in_previous,
+                    periods,
+                    default_period,
+                    title_ops,
+                )
+            )
+        return figures
+
+    def _is_name_or_date(
+        self,
+        sentence: Sentence,
+        n: Numeral,
+        excluded: Sequence[tuple[int, int]],
+        dates: Sequence[tuple[int, int]],
+    ) -> bool:
+        """Numbers inside quoted names, named entities or dates are not figures."""
+        a, b = n.start + sentence.start, n.end + sentence.start
+        if _overlaps(a, b, excluded) or _inside(a, b, dates):
+            return True
+        before = sentence.text[: n.start]
+        after = sentence.text[n.end :]
+        # "Flow-26", "COVID-19": a number glued to a word by a hyphen is part of a name
+        if before.endswith("-") and len(before) > 1 and before[-2].isalnum():
+            return True
+        # "the 6 National Youth ... Competition": an edition number before a proper name
+        if re.search(r"\bthe\s+$", before, re.I) and re.match(r"\s+[A-Z]", after):
+            return True
+        # "Four Specialities, Three Determinations": capitalised number words inside a title
+        return bool(
+            n.written_as_word
+            and n.verbatim[0].isupper()
+            and before.strip()
+            and re.match(r"\s+[A-Z]", after)
+        )
+
+    def _draft(self, text: str, sentence: Sentence, num: Numeral, next_start: int) -> _Draft:
+        unit, kind, unit_end = "NUM", "count", num.end
+        if num.percent:
+            unit, kind = "PERCENT", "percent"
+        else:
+            m = self._unit_re.match(text[num.end : sentence.end])
+            if m:
+                unit, kind = self._unit_by_word[m.group(1).lower()]
+                unit_end = num.end + m.end()
+        qualifier = "exact"
+        clause = _bounds(text, num.start, sentence.start, sentence.end, _CLAUSE_BREAK)
+        before = text[clause[0] : num.start]
+        found = _ends_with_phrase(before, [q for q, _ in self.measures.qualifiers])
+        if found:
+            qualifier = dict(self.measures.qualifiers)[found]
+        elif re.match(r"^(?:-plus|\+)", text[unit_end : unit_end + 6]):
+            qualifier = "more-than"
+        segment = _bounds(text, num.start, sentence.start, sentence.end, re.compile(";"))
+        tail_end = min(next_start, clause[1])
+        return _Draft(
+            num,
+            unit,
+            kind,
+            unit_end,
+            qualifier,
+            (unit_end, max(tail_end, unit_end)),
+            clause,
+            segment,
+        )
+
+    def _link_changes(self, text: str, sentence: Sentence, drafts: list[_Draft]) -> None:
+        """Mark percentages that are changes, give each a direction and the figure it changes."""
+        m = self.measures
+        for d in drafts:
+            if d.kind != "percent":
+                continue
+            before = text[max(d.clause[0], d.num.start - 40) : d.num.start]
+            before = re.sub(
+                r"\b(?:a|an|the)\s+(?:year-on-year|year on year)\s+", " ", before, flags=re.I
+            )
+            if _ends_with_phrase(before, m.up):
+                d.direction = "up"
+            elif _ends_with_phrase(before, m.down):
+                d.direction = "down"
+            window = text[
+                max(sentence.start, d.num.start - 60) : min(sentence.end, d.num.end + 80)
+            ].lower()
+            yoy = any(p.lower() in window for p in m.year_on_year)
+            d.is_change = d.direction is not None or yoy
+        # groups of consecutive changes: "up 6%, 3.9%, and 16.5% respectively"
+        groups: list[list[_Draft]] = []
+        for d in drafts:
+            if not d.is_change:
+                continue
+            if groups and re.fullmatch(
+                r"[\s,]*(?:and\s*)?", text[groups[-1][-1].unit_end : d.num.start]
+            ):
+                groups[-1].append(d)
+            else:
+                groups.append([d])
+        for group in groups:
+            direction = next((g.direction for g in group if g.direction), None)
+            for g in group:
+                g.direction = g.direction or direction
+            after = text[group[-1].unit_end : group[-1].unit_end + 40].lower()
+            bases = [b for b in drafts if not b.is_change and b.num.start < group[0].num.start]
+            respectively = any(p.lower() in after for p in m.respectively)
+            if len(group) > 1 and respectively and len(bases) >= len(group):
+                for g, b in zip(group, bases[-len(group) :], strict=True):
+                    g.change_of = (b.num.start, b.num.end)
+            elif bases:
+                for g in group:
+                    g.change_of = (bases[-1].num.start, bases[-1].num.end)
+
+    def _indicator(self, text: str, d: _Draft) -> Indicator:
+        book = self.measures
+        if d.is_change:
+            return book.indicator("year-on-year-change")
+        candidates = [i for i in book.indicators if d.kind in i.kinds and not i.fallback]
+        tail = text[d.tail[0] : d.tail[1]]
+        for ind in candidates:
+            if any(p.search(tail) for p in ind.tail):
+                return ind
+        clause = text[d.clause[0] : d.clause[1]]
+        for ind in candidates:
+            if any(p.search(clause) for p in ind.context):
+                return ind
+        for ind in book.indicators:
+            if ind.fallback and d.kind in ind.kinds:
+                return ind
+        if d.kind == "duration":
+            return book.indicator("operation-duration")
+        return book.indicator("share") if d.kind == "percent" else book.indicator("other-count")
+
+    def _status(self, release: Release, text: str, d: _Draft) -> tuple[Status, str | None]:
+        n = d.num
+        if n.malformed:
+            return Status.MALFORMED, n.malformed
+        book = self.measures
+        if n.fraction_digits > book.max_fraction_digits:
+            return Status.IMPLAUSIBLE, (
+                f"spurious precision: {n.fraction_digits} decimal places where releases state "
+                f"at most {book.max_fraction_digits}"
+            )
+        if d.kind == "count" and n.value is not None:
+            if n.value != n.value.to_integral_value():
+                return Status.IMPLAUSIBLE, "a count with a fractional value"
+            next_word = re.match(r"\s+([A-Za-z]+)", text[d.unit_end : d.unit_end + 30])
+            if (
+                n.value == 1
+                and not n.written_as_word
+                and next_word
+                and next_word.group(1).lower().endswith("s")
+                and next_word.group(1).lower() not in _PLURAL_EXCEPTIONS
+            ):
+                return Status.IMPLAUSIBLE, "the number 1 with a plural noun: digits may be lost"
+            if release.year and re.fullmatch(r"\d{4}", n.digits):
+                lo, hi = book.year_window
+                if release.year + lo <= int(n.digits) <= release.year + hi:
+                    return Status.IMPLAUSIBLE, (
+                        f"{n.digits} is a year close to the release's: the translation may have "
+                        "put a year in place of the figure"
+                    )
+        return Status.STATED, None
+
+    def _figure(
+        self,
+        release: Release,
+        sentence: Sentence,
+        d: _Draft,
+        in_sentence: Sequence[Mention],
+        in_previous: Sequence[Mention],
+        periods: Sequence[Period],
+        default_period: Period,
+        title_ops: Sequence[str],
+    ) -> Figure:
+        text = release.text
+        status, reason = self._status(release, text, d)
+        indicator = self._indicator(text, d)
+        n = d.num
+        return Figure(
+            start=n.start,
+            end=n.end,
+            verbatim=n.verbatim,
+            value=n.value if status is not Status.MALFORMED else None,
+            status=status,
+            reason=reason,
+            unit=d.unit,
+            qualifier=d.qualifier,
+            indicator=indicator.iri,
+            areas=self._areas(text, d, in_sentence, in_previous),
+            period=self._period(n.start, periods, default_period),
+            operation=self._operation(d, in_sentence, in_previous, title_ops),
+            offence=self._nearest(d, in_sentence, "offences"),
+            substance=self._nearest(d, in_sentence, "substances"),
+            sentence=sentence,
+            change_of=d.change_of,
+            direction=d.direction,
+        )
+
+    @staticmethod
+    def _period(pos: int, periods: Sequence[Period], default: Period) -> Period:
+        """The last period phrase before the figure in its sentence, else the first after it."""
+        before = [p for p in periods if p.phrase_start <= pos]
+        if before:
+            return before[-1]
+        return periods[0] if periods else default
+
+    def _non_example(self, text: str, jurisdictions: Sequence[Mention]) -> list[Mention]:
+        """Drop jurisdictions listed after "including" / "such as": they are examples."""
+        kept: list[Mention] = []
+        in_example_list = False
+        prev_end: int | None = None
+        for j in jurisdictions:
+            gap = text[prev_end : j.start] if prev_end is not None else ""
+            if prev_end is not None and re.fullmatch(r"\s*(?:,|,?\s*and|,?\s*or)\s*", gap):
+                pass  # same list continues
+            else:
+                lead = text[max(0, j.start - 30) : j.start]
+                in_example_list = _ends_with_phrase(lead, self.measures.example_cues) is not None
+            if not in_example_list:
+                kept.append(j)
+            prev_end = j.end
+        return kept
+
+    def _areas(
+        self,
+        text: str,
+        d: _Draft,
+        in_sentence: Sequence[Mention],
+        in_previous: Sequence[Mention],
+    ) -> tuple[str, ...]:
+        def juris(ms: Sequence[Mention]) -> list[Mention]:
+            return self._non_example(
+                text, [m for m in ms if m.scheme == "jurisdictions" and m.entity]
+            )
+
+        in_segment = [m for m in juris(in_sentence) if d.segment[0] <= m.start < d.segment[1]]
+        if in_segment:
+            return tuple(dict.fromkeys(m.entity for m in in_segment if m.entity))
+        if not juris(in_sentence):
+            prev = {m.entity for m in juris(in_previous)}
+            if len(prev) == 1:
+                return (prev.pop(),)  # type: ignore[return-value]
+        return (COUNTRY,)
+
+    @staticmethod
+    def _closest(ms: Sequence[Mention], pos: int) -> Mention | None:
+        before = [m for m in ms if m.start < pos]
+        if before:
+            return before[-1]
+        return ms[0] if ms else None
+
+    def _operation(
+        self,
+        d: _Draft,
+        in_sentence: Sequence[Mention],
+        in_previous: Sequence[Mention],
+        title_ops: Sequence[str],
+    ) -> str | None:
+        ops = [m for m in in_sentence if m.scheme == "operations" and m.entity]
+        seg = [m for m in ops if d.segment[0] <= m.start < d.segment[1]]
+        chosen = self._closest(seg, d.num.start) or self._closest(ops, d.num.start)
+        if chosen:
+            return chosen.entity
+        prev = {m.entity for m in in_previous if m.scheme == "operations" and m.entity}
+        if len(prev) == 1:
+            return prev.pop()
+        if len(title_ops) == 1:
+            return title_ops[0]
+        return None
+
+    @staticmethod
+    def _nearest(d: _Draft, in_sentence: Sequence[Mention], scheme: str) -> str | None:
+        """An offence or substance named in the figure's tail, else in its clause."""
+        ms = [m for m in in_sentence if m.scheme == scheme and m.entity]
+        in_tail = [m for m in ms if d.tail[0] <= m.start < d.tail[1]]
+        if in_tail:
+            return in_tail[0].entity
+        in_clause = [m for m in ms if d.clause[0] <= m.start < d.clause[1]]
+        if in_clause:
+            return min(in_clause, key=lambda m: abs(m.start - d.num.start)).entity
+        return None
+
+
+def _shift(n: Numeral, offset: int) -> Numeral:
+    return Numeral(
+        start=n.start + offset,
+        end=n.end + offset,
+        verbatim=n.verbatim,
+        digits=n.digits,
+        value=n.value,
+        malformed=n.malformed,
+        percent=n.percent,
+        scale=n.scale,
+        written_as_word=n.written_as_word,
+    )
