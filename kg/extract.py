@@ -224,7 +224,12 @@ class Extractor:
     def _title_operations(self, release: Release) -> list[str]:
         if not release.title:
             return []
-        return sorted({m.entry.iri for m in self.lexicon.find(release.title, ["operations"])})
+        title = release.title
+        found = {
+            self._edition(title, m, release)[1] if m.entry.annual else m.entry.iri
+            for m in self.lexicon.find(title, ["operations"])
+        }
+        return sorted(found)
 
     # -- figures ------------------------------------------------------------------------
 
@@ -258,6 +263,8 @@ class Extractor:
         )
         figures = []
         for d in drafts:
+            if self._is_compound_adjective(text, d):
+                continue
             figures.append(
                 self._figure(
                     release,
@@ -372,6 +379,17 @@ class Extractor:
             elif bases:
                 for g in group:
                     g.change_of = (bases[-1].num.start, bases[-1].num.end)
+
+    def _is_compound_adjective(self, text: str, d: _Draft) -> bool:
+        """ "three-dimensional", "two-way": a number word hyphenated to a word that is neither a
+        unit ("two-week") nor something an indicator counts ("three-wave") is an adjective."""
+        if (
+            not d.num.written_as_word
+            or not text.startswith("-", d.num.end)
+            or d.unit_end > d.num.end
+        ):
+            return False
+        return self._indicator(text, d).iri.endswith("/other-count")
 
     def _indicator(self, text: str, d: _Draft) -> Indicator:
         book = self.measures
@@ -533,15 +551,16 @@ class Extractor:
 
     @staticmethod
     def _nearest(d: _Draft, in_sentence: Sequence[Mention], scheme: str) -> str | None:
-        """An offence or substance named in the figure's tail, else in its clause."""
+        """An offence or substance named in the figure's tail, else earlier in its clause.
+
+        Later in the clause belongs to the next figure ("4 kg of heroin and 2 t of precursors").
+        """
         ms = [m for m in in_sentence if m.scheme == scheme and m.entity]
         in_tail = [m for m in ms if d.tail[0] <= m.start < d.tail[1]]
         if in_tail:
             return in_tail[0].entity
-        in_clause = [m for m in ms if d.clause[0] <= m.start < d.clause[1]]
-        if in_clause:
-            return min(in_clause, key=lambda m: abs(m.start - d.num.start)).entity
-        return None
+        before = [m for m in ms if d.clause[0] <= m.start < d.num.start]
+        return before[-1].entity if before else None
 
 
 def _shift(n: Numeral, offset: int) -> Numeral:
