@@ -24,6 +24,12 @@ FORMATS: dict[str, ox.RdfFormat] = {
 }
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def dump(store: ox.Store, path: Path, *, graph: str | None = None) -> Path:
     """Write the dataset (or one ``graph`` for triple formats) to ``path``, atomically."""
     suffix = path.suffix.lstrip(".").lower()
@@ -33,6 +39,7 @@ def dump(store: ox.Store, path: Path, *, graph: str | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a dump is for sharing
         with os.fdopen(fd, "wb") as out:
             kwargs: dict[str, object] = {"format": fmt}
             if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE):
