@@ -85,8 +85,8 @@ def _alias_pattern(alias: str) -> str:
             continue
         if re.fullmatch(r"[\s\-‐–]+", token):
             parts.append(r"[\s\-‐–]+")
-        elif token in "\"“”":
-            parts.append("[\"“”]")
+        elif token in '"“”':
+            parts.append('["“”]')
         elif token in "'’":
             parts.append("['’]")
         else:
@@ -112,7 +112,9 @@ def _entry(path: Path, scheme: Scheme, raw: Any, index: int) -> Entry:
         isinstance(e, dict) and "text" in e and "match" in e for e in examples
     ):
         raise InputError(path, f"{where} ({raw['id']}): examples need text and match")
-    data = {k: v for k, v in raw.items() if k in {"editions", "roles", "members", "part_of", "kind"}}
+    data = {
+        k: v for k, v in raw.items() if k in {"editions", "roles", "members", "part_of", "kind"}
+    }
     return Entry(
         iri=expand(raw["id"]),
         scheme=scheme.name,

@@ -34,7 +34,9 @@ class ReasonerReport:
     triples: int
 
 
-def check_consistency(extra: Graph | None = None, *, ontology: Graph | None = None) -> ReasonerReport:
+def check_consistency(
+    extra: Graph | None = None, *, ontology: Graph | None = None
+) -> ReasonerReport:
     """Run HermiT on the ontology + vocabularies (+ ``extra`` triples when given).
 
     Raises :class:`InputError` when Java is missing, since the check cannot then be made:

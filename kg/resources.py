@@ -13,7 +13,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def data_root() -> Path:
-    """Return the folder holding ``ontology/``, ``mappings/``, ``shapes/``, ``queries/``, ``corpus/``."""
+    """Return the folder holding the ontology, mappings, shapes, queries and corpus folders."""
     installed = _PACKAGE / "data"
     if (installed / "ontology").is_dir():
         return installed

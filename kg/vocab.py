@@ -30,7 +30,9 @@ def _graph() -> Graph:
     return g
 
 
-def _concept(g: Graph, iri: URIRef, scheme_iri: URIRef, cls: str, label: str, definition: str) -> None:
+def _concept(
+    g: Graph, iri: URIRef, scheme_iri: URIRef, cls: str, label: str, definition: str
+) -> None:
     g.add((iri, RDF.type, SKOS.Concept))
     g.add((iri, RDF.type, NKO[cls]))
     g.add((iri, SKOS.inScheme, scheme_iri))
@@ -108,7 +110,9 @@ def indicator_graph(measures: MeasureBook) -> Graph:
     return g
 
 
-def generated(lexicon: Lexicon | None = None, measures: MeasureBook | None = None) -> dict[str, tuple[str, Graph]]:
+def generated(
+    lexicon: Lexicon | None = None, measures: MeasureBook | None = None
+) -> dict[str, tuple[str, Graph]]:
     """File name → (source it came from, graph), for every generated vocabulary file."""
     lexicon = lexicon or Lexicon.load()
     measures = measures or default_measures()
@@ -128,7 +132,9 @@ def write(directory: Path | None = None) -> list[Path]:
     for name, (source, graph) in generated().items():
         path = target / name
         tmp = path.with_suffix(".ttl.tmp")
-        tmp.write_text(HEADER.format(source=source) + graph.serialize(format="turtle"), encoding="utf-8")
+        tmp.write_text(
+            HEADER.format(source=source) + graph.serialize(format="turtle"), encoding="utf-8"
+        )
         tmp.replace(path)
         written.append(path)
     return written

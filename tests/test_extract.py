@@ -10,10 +10,10 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kg.lexicon import Lexicon
 
 from kg.corpus import Release
 from kg.extract import Extraction, Extractor, Figure, Status
+from kg.lexicon import Lexicon
 from kg.measures import default_measures
 from kg.resources import mappings_dir
 
