@@ -129,7 +129,8 @@ class ValidationReport:
                 if f.path:
                     where += f" {_short(f.path)}"
                 lines.append(f"  {where}: {f.message}")
-        lines.append("")
+        if lines:
+            lines.append("")
         lines.append(f"conforms: {'yes' if self.conforms else 'no'}")
         return "\n".join(lines)
 

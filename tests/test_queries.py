@@ -194,19 +194,24 @@ def test_malformed_figures(store: ox.Store) -> None:
     assert rows(store, "malformed_figures", release=B) == []
 
 
-def test_seizures_per_release_in_tonnes(store: ox.Store) -> None:
-    got = {
-        (r["release"], r["issued"], r["measure"], r["substance"]): Decimal(r["tonnes"])
+def test_seizures_are_listed_in_tonnes_never_summed(store: ox.Store) -> None:
+    got = [
+        (r["release"], r["measure"], r["area"], r["period_start"], r["verbatim"], r["tonnes"])
         for r in rows(store, "seizures_per_release_tonnes")
-    }
-    assert got == {
-        # 8.2 t + 1,500 kg = 9.7 t
-        (A, "2023-09-26", "drugs-seized", METH): Decimal("9.7"),
+    ]
+    assert got == [
+        # 8.2 t for Yunnan and Guangxi jointly, January to August
+        (A, "drugs-seized", "CN-GX;CN-YN", "2023-01-01", "8.2", "8.2"),
+        # 1,500 kg = 1.5 t, open-start period: overlaps the 8.2 t, so never added to it
+        (A, "drugs-seized", "CN-YN", "", "1,500", "1.5"),
         # 300 kg = 0.3 t; its "down 40%" change is not a seizure
-        (B, "2022-08-15", "drugs-seized", METH): Decimal("0.3"),
-        # 2 t of precursors, no coded substance, not added to the drugs
-        (B, "2022-08-15", "precursors-seized", ""): Decimal("2"),
-    }
+        (B, "drugs-seized", "CN-YN", "", "300", "0.3"),
+        # 2 t of precursors, no coded substance, kept apart from the drugs
+        (B, "precursors-seized", "CN-YN", "", "2", "2"),
+    ]
+    only_b = rows(store, "seizures_per_release_tonnes", release=B)
+    assert [r["verbatim"] for r in only_b] == ["300", "2"]
+    assert {r["issued"] for r in only_b} == {"2022-08-15"}
 
 
 def test_operations_fold_editions_into_their_campaign(store: ox.Store) -> None:
