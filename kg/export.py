@@ -41,14 +41,13 @@ def dump(store: ox.Store, path: Path, *, graph: str | None = None) -> Path:
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a dump is for sharing
         with os.fdopen(fd, "wb") as out:
-            kwargs: dict[str, object] = {"format": fmt}
-            if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE):
-                kwargs["prefixes"] = PREFIXES
+            prefixes = PREFIXES if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE) else None
+            source = None
             if graph is not None or not fmt.supports_datasets:
                 if graph is None:
                     raise InputError(path, f"{suffix} holds one graph: name it with --graph")
-                kwargs["from_graph"] = ox.NamedNode(graph)
-            store.dump(out, **kwargs)
+                source = ox.NamedNode(graph)
+            store.dump(out, format=fmt, from_graph=source, prefixes=prefixes)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)

@@ -122,8 +122,8 @@ def _bounds(text: str, pos: int, lo: int, hi: int, breaker: re.Pattern[str]) -> 
     start = lo
     for m in breaker.finditer(text, lo, pos):
         start = m.end()
-    m = breaker.search(text, pos, hi)
-    return start, (m.start() if m else hi)
+    after = breaker.search(text, pos, hi)
+    return start, (after.start() if after else hi)
 
 
 def _ends_with_phrase(before: str, phrases: Sequence[str]) -> str | None:
