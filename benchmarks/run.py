@@ -16,10 +16,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
-from kg.lexicon import Lexicon
 
 from kg.corpus import iter_releases
 from kg.extract import Extractor
+from kg.lexicon import Lexicon
 from kg.measures import default_measures
 from kg.namespaces import release_graph
 from kg.store import open_store, replace_graph

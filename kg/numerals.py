@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 # Number words are grammar, not domain vocabulary. "one" is left out on purpose: in this
 # register it is nearly always an article-like word ("in one case", "one side").
@@ -69,6 +69,9 @@ class Numeral:
         return len(frac) if dot else 0
 
 
+_EXACT = 400  # decimal digits of precision for arithmetic on stated numbers
+
+
 def read_digits(token: str) -> tuple[Decimal | None, str | None]:
     """Read a digit token such as ``1,313.2``; return ``(value, None)`` or ``(None, reason)``."""
     if "<>" in token:
@@ -107,7 +110,9 @@ def scan(text: str) -> list[Numeral]:
         scale_word = (m.group("scale") or "").strip().lower()
         scale = SCALES.get(scale_word, 1)
         if value is not None and scale != 1:
-            value *= scale
+            with localcontext() as ctx:  # exact: never round a stated number
+                ctx.prec = _EXACT
+                value *= scale
         found.append(
             Numeral(
                 start=m.start(),
@@ -141,6 +146,8 @@ def scan(text: str) -> list[Numeral]:
 
 def format_decimal(value: Decimal) -> str:
     """Canonical xsd:decimal lexical form: no exponent, no trailing zeros ("6.7000" -> "6.7")."""
-    normal = value.normalize()
+    with localcontext() as ctx:  # the default 28 digits would round long numbers
+        ctx.prec = _EXACT
+        normal = value.normalize()
     text = format(normal, "f")
     return text if "." not in text else text.rstrip("0").rstrip(".")

@@ -22,6 +22,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rdflib import RDF, BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
@@ -146,6 +147,42 @@ def _short(iri: str) -> str:
     return iri
 
 
+class _PreparingGraph(Graph):
+    """A graph that parses each distinct SPARQL text once and reuses the prepared query.
+
+    Why: pySHACL runs a SPARQL-based constraint once per focus node with the same query text
+    (``$this`` is passed as an initial binding), and rdflib would parse that text every time
+    (~9 ms, against ~0.3 ms to evaluate it): without this cache, parsing is nearly all of the
+    validation time of a release graph.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._prepared: dict[str, Any] = {}
+
+    def query(  # type: ignore[override]
+        self,
+        query_object: Any,
+        processor: Any = "sparql",
+        result: Any = "sparql",
+        initNs: Any = None,
+        initBindings: Any = None,
+        use_store_provided: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        """Like :meth:`rdflib.Graph.query`, with SPARQL strings prepared once."""
+        if isinstance(query_object, str) and processor == "sparql" and not initNs:
+            prepared = self._prepared.get(query_object)
+            if prepared is None:
+                from rdflib.plugins.sparql import prepareQuery
+
+                prepared = self._prepared[query_object] = prepareQuery(query_object)
+            query_object = prepared
+        return super().query(
+            query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs
+        )
+
+
 def load_shapes(shapes_dir: Path | None = None) -> tuple[Graph, Graph]:
     """Parse every ``*.ttl`` in ``shapes_dir``: (release shapes, vocabulary shapes).
 
@@ -205,6 +242,7 @@ def validate(dataset: Dataset, *, shapes_dir: Path | None = None) -> ValidationR
                 abort_on_first=False,
                 allow_infos=True,
                 allow_warnings=True,
+                inplace=True,  # ``data`` is already a private copy
             )
         except (ConstraintLoadError, ShapeLoadError) as exc:
             raise InputError(folder, f"not usable SHACL: {_one_line(exc)}") from exc
@@ -220,14 +258,14 @@ def validate(dataset: Dataset, *, shapes_dir: Path | None = None) -> ValidationR
         if str(g.identifier).startswith(RELEASE_GRAPH_PREFIX)
     )
     for iri in release_iris:
-        data = Graph()
+        data = _PreparingGraph()
         data += dataset.graph(URIRef(iri))
         if vocabulary is not None:
             data += vocabulary
         findings += run(iri, data, release_shapes)
         graphs.append(iri)
     if vocabulary is not None and len(vocabulary_shapes):
-        data = Graph()
+        data = _PreparingGraph()
         data += vocabulary
         findings += run(str(VOCABULARY_GRAPH), data, vocabulary_shapes)
         graphs.append(str(VOCABULARY_GRAPH))

@@ -325,3 +325,13 @@ def test_finding_is_frozen() -> None:
 def test_importing_validate_does_not_import_pyshacl() -> None:
     code = "import sys, kg.validate; assert 'pyshacl' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_quote_prefix_must_match_the_text_before_the_span() -> None:
+    quote = URIRef(f"{SPAN}/quote")
+    report = mutate(
+        [(quote, OA.prefix, None)], [(quote, OA.prefix, Literal("police in Yunnan solved "))]
+    )
+    assert fired(report) == {("QuoteContextMatchesTextShape", str(SPAN))}
+    (violation,) = report.by_shape("QuoteContextMatchesTextShape")
+    assert violation.path == str(OA.prefix)
