@@ -29,6 +29,7 @@ from kg.segment import Paragraph, Sentence, paragraphs
 COUNTRY = expand("nkgv:jurisdiction/CN")
 _QUOTED = re.compile(r"\"[^\"\n]{1,200}\"|“[^”\n]{1,200}”")
 _CLAUSE_BREAK = re.compile(r",\s|;|:\s|\s[–—]\s|\(|\)")
+_LIST_ITEM = re.compile(r"\(?\d{1,2}[.)、]\s|[-*•]\s")
 _PLURAL_EXCEPTIONS = {"this", "has", "was", "is", "its", "plus", "less", "series", "species", "as"}
 
 
@@ -74,6 +75,7 @@ class Figure:
     sentence: Sentence
     change_of: tuple[int, int] | None = None
     direction: str | None = None
+    part_of: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ class _Draft:
     direction: str | None = None
     is_change: bool = False
     change_of: tuple[int, int] | None = None
+    part_of: _Draft | None = None
 
 
 # ----------------------------------------------------------------------------------------
@@ -161,21 +164,49 @@ class Extractor:
         mentions = self._mentions(release, sentences)
         default_period = self._default_period(release, paras)
         title_ops = self._title_operations(release)
+        area = self._release_area(text, paras, mentions)
         quoted = [m.span() for m in _QUOTED.finditer(text)]
         named = [(m.start, m.end) for m in mentions]
         dates = date_spans(text)
         figures: list[Figure] = []
+        lead: Sentence | None = None  # "From January to May, police:" before a numbered list
+        lead_period: Period | None = None
         for para in paras:
-            previous: Sentence | None = None
+            is_item = bool(_LIST_ITEM.match(para.sentences[0].text)) if para.sentences else False
+            if not is_item:
+                lead, lead_period = None, None
+            previous: Sentence | None = lead if is_item else None
+            context = lead_period or default_period  # a paragraph's period scopes what follows
             for sentence in para.sentences:
+                stated = find_periods(sentence.text, release.issued, sentence.start)
                 figures.extend(
                     self._sentence_figures(
                         release, sentence, previous, mentions, quoted + named, dates,
-                        default_period, title_ops,
+                        context, title_ops, area,
                     )
                 )  # fmt: skip
+                if stated and (stated[-1].start or stated[-1].end or release.issued is None):
+                    context = stated[-1]
                 previous = sentence
+            last = para.sentences[-1] if para.sentences else None
+            if last is not None and last.text.rstrip().endswith(":"):
+                lead, lead_period = last, (context if context is not default_period else None)
         return Extraction(release, sentences, tuple(figures), tuple(mentions), default_period)
+
+    def _release_area(
+        self, text: str, paras: Sequence[Paragraph], mentions: Sequence[Mention]
+    ) -> str:
+        """The country; or the one province a provincial release names and calls "the province"."""
+        if not paras or not any(p.search(text) for p in self.measures.province_anaphora):
+            return COUNTRY
+        first = paras[0]
+        named = {
+            m.entity
+            for m in mentions
+            if m.scheme == "jurisdictions" and m.entity and m.entity != COUNTRY
+            and first.start <= m.start < first.end
+        }  # fmt: skip
+        return named.pop() if len(named) == 1 else COUNTRY
 
     # -- mentions -----------------------------------------------------------------------
 
@@ -192,6 +223,18 @@ class Extractor:
                     start, end, text[start:end], iri, match.entry.cls, match.entry.scheme, sentence
                 )
             )
+        known = [(m.start, m.end) for m in out]
+        for rule in self.measures.discovery:
+            for found in rule.pattern.finditer(text):
+                start, end = found.span("name")
+                if _overlaps(start, end, known):
+                    continue
+                sentence = next((s for s in sentences if s.start <= start < s.end), sentences[-1])
+                out.append(
+                    Mention(start, end, text[start:end], None, rule.cls, rule.scheme, sentence)
+                )
+                known.append((start, end))
+        out.sort(key=lambda m: m.start)
         return out
 
     def _edition(self, text: str, match: Match, release: Release) -> tuple[int, str]:
@@ -222,14 +265,15 @@ class Extractor:
         return Period(None, end, "up to the release date" if end else "unknown", -1)
 
     def _title_operations(self, release: Release) -> list[str]:
-        if not release.title:
-            return []
-        title = release.title
-        found = {
-            self._edition(title, m, release)[1] if m.entry.annual else m.entry.iri
-            for m in self.lexicon.find(title, ["operations"])
-        }
-        return sorted(found)
+        """Operations the title names, else those the opening paragraph names."""
+        for source in (release.title or "", _opening(release.text)):
+            found = {
+                self._edition(source, m, release)[1] if m.entry.annual else m.entry.iri
+                for m in self.lexicon.find(source, ["operations"])
+            }
+            if found:
+                return sorted(found)
+        return []
 
     # -- figures ------------------------------------------------------------------------
 
@@ -243,6 +287,7 @@ class Extractor:
         dates: Sequence[tuple[int, int]],
         default_period: Period,
         title_ops: Sequence[str],
+        area: str = COUNTRY,
     ) -> list[Figure]:
         text = release.text
         numerals = [
@@ -255,7 +300,7 @@ class Extractor:
             num = _shift(local, sentence.start)
             nxt = numerals[i + 1].start + sentence.start if i + 1 < len(numerals) else sentence.end
             drafts.append(self._draft(text, sentence, num, nxt))
-        self._link_changes(text, sentence, drafts)
+        self._link_changes(text, sentence, drafts)  # also links parts to their totals
         periods = find_periods(sentence.text, release.issued, sentence.start)
         in_sentence = [m for m in mentions if sentence.start <= m.start < sentence.end]
         in_previous = (
@@ -267,17 +312,34 @@ class Extractor:
                 continue
             figures.append(
                 self._figure(
-                    release,
-                    sentence,
-                    d,
-                    in_sentence,
-                    in_previous,
-                    periods,
-                    default_period,
-                    title_ops,
+                    release, sentence, d, in_sentence, in_previous, periods, default_period,
+                    title_ops, area,
                 )
-            )
+            )  # fmt: skip
         return figures
+
+    def _link_parts(self, text: str, drafts: list[_Draft]) -> None:
+        """ "3 tons of drugs, of which 1.9 tons were heroin and 0.4 tons ketamine": parts."""
+        cues = self.measures.part_cues
+        for i, d in enumerate(drafts):
+            if d.is_change or i == 0:
+                continue
+            prev = drafts[i - 1]
+            lead = text[max(0, d.num.start - 30) : d.num.start]
+            total: _Draft | None = None
+            if _ends_with_phrase(lead, cues):
+                total = next(
+                    (
+                        t for t in reversed(drafts[:i])
+                        if not t.is_change and t.part_of is None and t.kind == d.kind
+                    ),
+                    None,
+                )  # fmt: skip
+            elif prev.part_of is not None and prev.kind == d.kind:
+                gap = text[prev.unit_end : d.num.start]
+                if len(gap) < 60 and not re.search(r"[;.]|\bwhile\b", gap):
+                    total = prev.part_of
+            d.part_of = total
 
     def _is_name_or_date(
         self,
@@ -292,6 +354,21 @@ class Extractor:
             return True
         before = sentence.text[: n.start]
         after = sentence.text[n.end :]
+        # "China Drug Situation Report 2023": a year closing a title line
+        if (
+            re.fullmatch(r"(?:19|20)\d\d", n.verbatim)
+            and re.search(r"\b[A-Z][\w-]*\s+$", before)
+            and re.match(r"\s*(?:\n|$)", after)
+        ):
+            return True
+        # "1. solved 1,086 cases": the number of a list item
+        if before.strip() in ("", "(") and re.match(r"[.)、](?:\s|$)", after):
+            return True
+        # "the first two months of the year": part of a period phrase
+        if re.search(r"\b(?:first|last|past|previous|next|recent)\s+$", before, re.I) and re.match(
+            r"[\s-]+(?:months?|weeks?|days?|years?|quarters?)\b", after, re.I
+        ):
+            return True
         # "Flow-26", "COVID-19": a number glued to a word by a hyphen is part of a name
         if before.endswith("-") and len(before) > 1 and before[-2].isalnum():
             return True
@@ -355,6 +432,7 @@ class Extractor:
             ].lower()
             yoy = any(p.lower() in window for p in m.year_on_year)
             d.is_change = d.direction is not None or yoy
+        self._link_parts(text, drafts)
         # groups of consecutive changes: "up 6%, 3.9%, and 16.5% respectively"
         groups: list[list[_Draft]] = []
         for d in drafts:
@@ -371,7 +449,10 @@ class Extractor:
             for g in group:
                 g.direction = g.direction or direction
             after = text[group[-1].unit_end : group[-1].unit_end + 40].lower()
-            bases = [b for b in drafts if not b.is_change and b.num.start < group[0].num.start]
+            bases = [
+                b for b in drafts
+                if not b.is_change and b.part_of is None and b.num.start < group[0].num.start
+            ]  # fmt: skip
             respectively = any(p.lower() in after for p in m.respectively)
             if len(group) > 1 and respectively and len(bases) >= len(group):
                 for g, b in zip(group, bases[-len(group) :], strict=True):
@@ -452,10 +533,13 @@ class Extractor:
         periods: Sequence[Period],
         default_period: Period,
         title_ops: Sequence[str],
+        area: str = COUNTRY,
     ) -> Figure:
         text = release.text
         status, reason = self._status(release, text, d)
         indicator = self._indicator(text, d)
+        if d.part_of is not None and indicator.fallback:
+            indicator = self._indicator(text, d.part_of)  # "of which 1.9 tons were heroin"
         n = d.num
         return Figure(
             start=n.start,
@@ -467,7 +551,7 @@ class Extractor:
             unit=d.unit,
             qualifier=d.qualifier,
             indicator=indicator.iri,
-            areas=self._areas(text, d, in_sentence, in_previous),
+            areas=self._areas(text, d, in_sentence, in_previous, area),
             period=self._period(n.start, periods, default_period),
             operation=self._operation(d, in_sentence, in_previous, title_ops),
             offence=self._nearest(d, in_sentence, "offences"),
@@ -475,6 +559,7 @@ class Extractor:
             sentence=sentence,
             change_of=d.change_of,
             direction=d.direction,
+            part_of=(d.part_of.num.start, d.part_of.num.end) if d.part_of else None,
         )
 
     @staticmethod
@@ -508,6 +593,7 @@ class Extractor:
         d: _Draft,
         in_sentence: Sequence[Mention],
         in_previous: Sequence[Mention],
+        area: str = COUNTRY,
     ) -> tuple[str, ...]:
         def juris(ms: Sequence[Mention]) -> list[Mention]:
             return self._non_example(
@@ -521,7 +607,7 @@ class Extractor:
             prev = {m.entity for m in juris(in_previous)}
             if len(prev) == 1:
                 return (prev.pop(),)  # type: ignore[return-value]
-        return (COUNTRY,)
+        return (area,)
 
     @staticmethod
     def _closest(ms: Sequence[Mention], pos: int) -> Mention | None:
@@ -537,11 +623,11 @@ class Extractor:
         in_previous: Sequence[Mention],
         title_ops: Sequence[str],
     ) -> str | None:
-        ops = [m for m in in_sentence if m.scheme == "operations" and m.entity]
-        seg = [m for m in ops if d.segment[0] <= m.start < d.segment[1]]
-        chosen = self._closest(seg, d.num.start) or self._closest(ops, d.num.start)
+        named = [m for m in in_sentence if m.scheme == "operations"]
+        seg = [m for m in named if d.segment[0] <= m.start < d.segment[1]]
+        chosen = self._closest(seg, d.num.start) or self._closest(named, d.num.start)
         if chosen:
-            return chosen.entity
+            return chosen.entity  # None for an operation the vocabulary does not know
         prev = {m.entity for m in in_previous if m.scheme == "operations" and m.entity}
         if len(prev) == 1:
             return prev.pop()
@@ -561,6 +647,12 @@ class Extractor:
             return in_tail[0].entity
         before = [m for m in ms if d.clause[0] <= m.start < d.num.start]
         return before[-1].entity if before else None
+
+
+def _opening(text: str) -> str:
+    """The release's first paragraph."""
+    paras = paragraphs(text[:4000])
+    return text[paras[0].start : paras[0].end] if paras else ""
 
 
 def _shift(n: Numeral, offset: int) -> Numeral:

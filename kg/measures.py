@@ -45,6 +45,15 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class Discovery:
+    """A pattern that finds a name the lexicon may not know ("Qianxi Province")."""
+
+    cls: str  # nko class local name of what it finds
+    scheme: str
+    pattern: re.Pattern[str]  # group "name" is the mention
+
+
+@dataclass(frozen=True)
 class MeasureBook:
     """Everything ``measures.yaml`` says, compiled."""
 
@@ -56,6 +65,9 @@ class MeasureBook:
     year_on_year: tuple[str, ...]
     respectively: tuple[str, ...]
     example_cues: tuple[str, ...]
+    part_cues: tuple[str, ...]
+    province_anaphora: tuple[re.Pattern[str], ...]
+    discovery: tuple[Discovery, ...]
     indicators: tuple[Indicator, ...]
     max_fraction_digits: int
     year_window: tuple[int, int]
@@ -68,11 +80,13 @@ class MeasureBook:
         raise KeyError(slug)
 
 
-def _compile(path: Path, where: str, patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+def _compile(
+    path: Path, where: str, patterns: list[str], flags: int = re.IGNORECASE
+) -> tuple[re.Pattern[str], ...]:
     out = []
     for p in patterns or []:
         try:
-            out.append(re.compile(p, re.IGNORECASE))
+            out.append(re.compile(p, flags))
         except re.error as exc:
             raise InputError(path, f"{where}: bad pattern {p!r}: {exc}") from exc
     return tuple(out)
@@ -132,6 +146,13 @@ def load_measures(path: Path | None = None) -> MeasureBook:
             year_on_year=_phrases(changes["year_on_year"]),
             respectively=_phrases(changes["respectively"]),
             example_cues=_phrases(raw.get("example_cues")),
+            part_cues=_phrases(raw.get("part_cues")),
+            province_anaphora=_compile(path, "province_anaphora", raw.get("province_anaphora")),
+            discovery=tuple(
+                Discovery(str(d["class"]), str(d["scheme"]), pattern)
+                for i, d in enumerate(raw.get("discovery") or [])
+                for pattern in _compile(path, f"discovery {i + 1}", [d["pattern"]], flags=0)
+            ),
             indicators=tuple(indicators),
             max_fraction_digits=int(plaus.get("max_fraction_digits", 2)),
             year_window=(int(window[0]), int(window[1])),

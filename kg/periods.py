@@ -15,6 +15,8 @@ from dataclasses import dataclass
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+_COUNT = r"\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|eleven"
+_COUNT_WORDS = {w: i for i, w in enumerate(_COUNT.split("|")[1:], start=2)}
 _PART_OF_MONTH = "early|mid|late|mid-to-late|early-to-mid|the middle of|the end of"
 _YEAR_LEAD = "in|since|year|of|during|until|by|from|to|early|late|mid"
 _YEAR = re.compile(
@@ -53,6 +55,11 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\bsince (?:early |mid-|late )?{_MONTH}\b", re.I), "since_month"),
     (re.compile(rf"\bin (?:{_PART_OF_MONTH})[- ]{_MONTH}\b", re.I), "month"),
     (re.compile(rf"\b(?:in|during) {_MONTH}\b(?! \d)", re.I), "month"),
+    (re.compile(rf"\bby the end of {_MONTH}\b(?! \d)", re.I), "as_of_month"),
+    (re.compile(r"\b(?:in|during|throughout|for the year) ((?:19|20)\d\d)\b(?![,.]?\d)", re.I),
+     "year"),
+    (re.compile(rf"\bthe first ({_COUNT}) months of (?:this|the) year\b", re.I), "first_months"),
+    (re.compile(r"\bthe first half of (?:this|the) year\b", re.I), "first_half"),
 ]  # fmt: skip
 
 
@@ -76,6 +83,19 @@ def _build(kind: str, m: re.Match[str], issued: dt.date | None, offset: int) -> 
         return Period(None, None, phrase, pos)
     if kind == "year_to_date":
         return Period(f"{issued.year}-01-01", issued.isoformat(), phrase, pos)
+    if kind == "year":
+        return Period(f"{m.group(1)}-01-01", f"{m.group(1)}-12-31", phrase, pos)
+    if kind in ("first_months", "first_half"):
+        word = m.group(1).lower() if kind == "first_months" else "six"
+        months = int(word) if word.isdigit() else _COUNT_WORDS[word]
+        if not 1 <= months <= 12:
+            return Period(None, None, phrase, pos)
+        done = months < issued.month or (
+            months == issued.month and issued.day == _last_day(issued.year, months)
+        )
+        year = issued.year if done or "this year" in phrase.lower() else issued.year - 1
+        end = dt.date(year, months, _last_day(year, months))
+        return Period(f"{year}-01-01", end.isoformat(), phrase, pos)
     month = MONTHS[m.group(1).lower()]
     year = _year_for(month, issued)
     if kind == "day_range":
@@ -100,6 +120,8 @@ def _build(kind: str, m: re.Match[str], issued: dt.date | None, offset: int) -> 
         if not 1 <= day <= _last_day(year, month):
             return Period(None, None, phrase, pos)
         return Period(None, dt.date(year, month, day).isoformat(), phrase, pos)
+    if kind == "as_of_month":
+        return Period(None, dt.date(year, month, _last_day(year, month)).isoformat(), phrase, pos)
     if kind == "since_month":
         return Period(dt.date(year, month, 1).isoformat(), issued.isoformat(), phrase, pos)
     # a (part of a) month: the whole month, the phrase says which part
@@ -111,9 +133,13 @@ def _build(kind: str, m: re.Match[str], issued: dt.date | None, offset: int) -> 
     )
 
 
+_MONTH_ABBR = r"(?:Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)\."
+
+
 def date_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of dates ("July 31", "September 1st", "in 2021"): their digits are not figures."""
+    """Spans of dates ("July 31", "Oct. 15", "in 2021"): their digits are not figures."""
     spans = [m.span() for m in re.finditer(rf"\b{_MONTH} {_DAY}\b", text, re.I)]
+    spans += [m.span() for m in re.finditer(rf"\b{_MONTH_ABBR} ?{_DAY}\b", text)]
     spans += [m.span() for m in re.finditer(rf"\b{_MONTH} {_DAY} to {_DAY}\b", text, re.I)]
     spans += [m.span() for m in _YEAR.finditer(text)]
     return spans

@@ -14,7 +14,10 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n(?=\s*(?:\d+[.)]|[-*•])\s)")
 # A sentence ends at . ! ? (optionally followed by a closing quote) before white space and a
 # capital, digit or opening quote; or at the end of the paragraph.
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?(?=\s+[\"“‘(]?[A-Z0-9])")
-_ABBREVIATIONS = ("e.g.", "i.e.", "No.", "Mr.", "Ms.", "Dr.", "St.", "etc.", "vs.")
+_ABBREVIATIONS = (
+    "e.g.", "i.e.", "No.", "Mr.", "Ms.", "Dr.", "St.", "etc.", "vs.",
+    "Jan.", "Feb.", "Mar.", "Apr.", "Aug.", "Sep.", "Sept.", "Oct.", "Nov.", "Dec.",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

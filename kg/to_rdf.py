@@ -36,6 +36,8 @@ from kg.numerals import format_decimal
 from kg.periods import Period
 
 DATASET = NKGV["dataset/figures"]
+UNPARSED_DATASET = NKGV["dataset/unparsed-figures"]
+"""Malformed figures (no value) are observations of their own data set (RDF Data Cube IC-14)."""
 QUOTE_CONTEXT = 32
 
 
@@ -88,7 +90,7 @@ def _figure(g: Graph, ex: Extraction, f: Figure) -> None:
     span = _span(g, rid, text, f.start, f.end)
     g.add((fig, RDF.type, NKO.Figure))
     g.add((fig, RDF.type, QB.Observation))
-    g.add((fig, QB.dataSet, DATASET))
+    g.add((fig, QB.dataSet, DATASET if f.value is not None else UNPARSED_DATASET))
     g.add((fig, NKO.indicator, URIRef(f.indicator)))
     for area in f.areas:
         g.add((fig, SDMX_DIM.refArea, URIRef(area)))
@@ -119,6 +121,8 @@ def _figure(g: Graph, ex: Extraction, f: Figure) -> None:
         g.add((fig, NKO.changeOf, URIRef(figure_iri(rid, *f.change_of))))
     if f.direction:
         g.add((fig, NKO.direction, NKGV[f"direction/{f.direction}"]))
+    if f.part_of:
+        g.add((fig, NKO.partOf, URIRef(figure_iri(rid, *f.part_of))))
 
 
 def _mention(g: Graph, ex: Extraction, m: Mention) -> None:
@@ -137,9 +141,13 @@ def _mention(g: Graph, ex: Extraction, m: Mention) -> None:
     g.add((iri, PROV.wasDerivedFrom, URIRef(release_iri(rid))))
 
 
-def to_graph(ex: Extraction) -> Graph:
-    """The release graph's triples (the caller puts them in the release's named graph)."""
-    g = Graph()
+def to_graph(ex: Extraction, *, into: Graph | None = None) -> Graph:
+    """The release graph's triples (the caller puts them in the release's named graph).
+
+    ``into`` lets a caller collect the triples in its own ``Graph`` subclass (kg/parallel.py
+    streams them straight to N-Triples, skipping rdflib's indexes); by default a new Graph.
+    """
+    g = into if into is not None else Graph()
     _bind(g)
     r = ex.release
     rel = URIRef(release_iri(r.id))

@@ -157,3 +157,52 @@ def test_any_text_offsets_hold(extractor: Extractor, text: str) -> None:
         assert (f.value is None) == (f.status is Status.MALFORMED)
     for m in ex.mentions:
         assert text[m.start : m.end] == m.verbatim
+
+
+def test_list_numbers_and_period_ordinals_are_not_figures(extractor: Extractor) -> None:
+    text = (
+        "Results of the first three months of the year, police across the city:\n"
+        "1. cracked 52 drug cases;\n2) seized 7 kilograms of heroin.\n"
+    )
+    ex = run(extractor, text)
+    assert [f.verbatim for f in ex.figures] == ["52", "7"]
+    assert (fig(ex, "52").period.start, fig(ex, "52").period.end) == ("2024-01-01", "2024-03-31")
+
+
+def test_parts_take_the_measure_of_their_total(extractor: Extractor) -> None:
+    ex = run(
+        extractor,
+        "Customs seized 800 kilograms of drugs, including 500 kilograms of heroin and 120 "
+        "kilograms of ketamine, up 10% year on year.",
+    )
+    total = fig(ex, "800")
+    for part in ("500", "120"):
+        assert fig(ex, part).part_of == (total.start, total.end)
+        assert slug(fig(ex, part).indicator) == "drugs-seized"
+    assert fig(ex, "10%").change_of == (total.start, total.end)
+
+
+def test_a_provincial_release_defaults_to_its_province(extractor: Extractor) -> None:
+    provincial = "The Gansu police held a briefing.\n\nThe province solved 61 drug cases."
+    assert slug(fig(run(extractor, provincial), "61").areas[0]) == "CN-GS"
+    national = "The Gansu police held a briefing.\n\nPolice solved 61 drug cases."
+    assert slug(fig(run(extractor, national), "61").areas[0]) == "CN"
+
+
+def test_unknown_names_are_unlinked_mentions(extractor: Extractor) -> None:
+    ex = run(
+        extractor,
+        'The "Iron Net" operation in Lingnan Province seized 4 kilograms of mephedrone.',
+    )
+    unlinked = {(m.verbatim, m.cls) for m in ex.mentions if m.entity is None}
+    assert unlinked == {
+        ('"Iron Net"', "Operation"),
+        ("Lingnan Province", "Jurisdiction"),
+        ("mephedrone", "Substance"),
+    }
+    assert fig(ex, "4").operation is None
+
+
+def test_a_year_closing_a_title_line_is_not_a_figure(extractor: Extractor) -> None:
+    ex = run(extractor, "Drug Control Annual Report 2023\n\nPolice solved 9 cases.")
+    assert [f.verbatim for f in ex.figures] == ["9"]

@@ -52,8 +52,8 @@ def test_recall_and_precision_against_the_hand_annotation(rows: list[dict[str, s
     missed = sorted(expected.keys() - found.keys())
     extra = sorted(found.keys() - expected.keys())
     assert len(expected) == 73
-    assert recall >= 0.95, f"recall {recall:.3f}; missed {missed}"
-    assert precision >= 0.95, f"precision {precision:.3f}; not in gold {extra}"
+    assert recall >= 0.98, f"recall {recall:.3f}; missed {missed}"
+    assert precision >= 0.98, f"precision {precision:.3f}; not in gold {extra}"
 
 
 def test_values_exact_and_garbled_figures_have_none(rows: list[dict[str, str]]) -> None:
