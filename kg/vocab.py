@@ -16,6 +16,8 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from kg.lexicon import Entry, Lexicon, Scheme
+from kg.links import links_graph
+from kg.links import write as write_links
 from kg.measures import MeasureBook, default_measures
 from kg.namespaces import NKGV, NKO, ORG, PREFIXES, WD, expand
 from kg.resources import ontology_dir
@@ -121,6 +123,7 @@ def generated(
         for s in lexicon.schemes
     }
     out["indicators.ttl"] = ("measures.yaml", indicator_graph(measures))
+    out["links.ttl"] = ("links/links.sssom.tsv", links_graph())
     return out
 
 
@@ -128,6 +131,7 @@ def write(directory: Path | None = None) -> list[Path]:
     """Regenerate the vocabulary files; return the paths written."""
     target = directory or ontology_dir() / "vocab"
     target.mkdir(parents=True, exist_ok=True)
+    write_links()  # the mapping set first: links.ttl is generated from it
     written = []
     for name, (source, graph) in generated().items():
         path = target / name
