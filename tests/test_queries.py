@@ -324,3 +324,177 @@ def test_cli_figures_and_query_on_the_fixture(tmp_path: Path) -> None:
     assert [json.loads(line)["verbatim"] for line in out.splitlines()] == ["9,26"]
     bad = narcokg("query", "nope", "--store", str(path), check=False)
     assert bad.returncode == 2 and "unknown query 'nope'" in bad.stderr
+
+
+# --- issue 4: cross-release questions on three releases + corrections -------------------------
+# tests/data/queries/third_release.trig adds release 002_cccc (issued 2023-08-20), vocabulary
+# entries and a corrections graph; every expected row below was worked out from the two files.
+
+THIRD = ROOT / "tests" / "data" / "queries" / "third_release.trig"
+C = "002_cccc"
+NEW_QUESTIONS = {
+    "measures_normalised", "figures_by_area", "suspect_figures_per_release",
+    "stated_vs_verified", "figures_by_offence_and_substance", "campaign_sub_operations",
+    "release_timeline", "agencies_and_roles",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def three() -> ox.Store:
+    s = ox.Store()
+    for path in (FIXTURE, THIRD):
+        s.load(path=str(path), format=ox.RdfFormat.TRIG)
+    return s
+
+
+def short(row: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(cell.replace(ID, "") for cell in row)
+
+
+def test_at_least_fifteen_questions(catalogue: dict[str, Query]) -> None:
+    assert len(catalogue) >= 15
+    assert set(catalogue) >= NEW_QUESTIONS
+
+
+def test_every_query_runs_on_the_three_release_fixture(
+    three: ox.Store, catalogue: dict[str, Query]
+) -> None:
+    for name, q in catalogue.items():
+        assert run_query(three, name).columns == q.returns, name
+
+
+def test_measures_normalised_converts_kilograms_and_mu_exactly(three: ox.Store) -> None:
+    got = [short(r)[:11] for r in run_query(three, "measures_normalised").rows]
+    assert got[0] == (
+        # 30 mu = 30/15 = 2 ha exactly
+        "area-eradicated", C, "", "2023-07-31", "CN-YN", "operation/clean-source-cut-flow/2023",
+        "30", "30", "MU", "2", "HA",
+    )  # fmt: skip
+    seized = [(r[1], r[6], r[9], r[10]) for r in got if r[0] == "drugs-seized"]
+    assert seized == [
+        (A, "8.2", "8.2", "TONNE"),
+        (A, "1,500", "1.5", "TONNE"),  # 1500 kg / 1000
+        (B, "300", "0.3", "TONNE"),
+        (C, "700", "0.7", "TONNE"),  # as of June 30: period end sorts before July 31
+        (C, "600", "0.6", "TONNE"),
+        (C, "1", "1", "TONNE"),
+        (C, "900", "0.9", "TONNE"),
+        (C, "700", "0.7", "TONNE"),
+    ]
+    # malformed "9,26" and the year-on-year changes are left out; 14 well-formed figures remain
+    assert len(got) == 14
+    only = run_query(three, "measures_normalised", {"measure": "precursors-seized", "release": C})
+    assert [short(r)[6:12] for r in only.rows] == [
+        ("2.5000", "2.5", "TONNE", "2.5", "TONNE", "implausible")
+    ]
+
+
+def test_figures_by_area(three: ox.Store) -> None:
+    assert [short(r) for r in run_query(three, "figures_by_area").rows] == [
+        (A, "CN", "China", "cases-solved", "1", "9,26", "", ""),  # malformed: no total
+        (A, "CN-GX", "", "drugs-seized", "1", "8.2", "8.2", "TONNE"),  # joint figure counts here
+        (A, "CN-YN", "Yunnan", "drugs-seized", "2", "8.2;1,500", "", ""),  # t and kg: no total
+        (B, "CN-YN", "Yunnan", "cases-solved", "1", "2,500", "2500", "NUM"),
+        (B, "CN-YN", "Yunnan", "drugs-seized", "1", "300", "300", "KiloGM"),
+        (B, "CN-YN", "Yunnan", "precursors-seized", "1", "2", "2", "TONNE"),
+        (C, "CN-YN", "Yunnan", "area-eradicated", "1", "30", "30", "MU"),
+        (C, "CN-YN", "Yunnan", "cases-solved", "2", "40;45", "85", "NUM"),
+        (C, "CN-YN", "Yunnan", "drugs-seized", "5", "700;600;1;900;700", "", ""),
+        (C, "CN-YN", "Yunnan", "precursors-seized", "1", "2.5000", "2.5", "TONNE"),
+    ]
+    assert len(run_query(three, "figures_by_area", {"release": B}).rows) == 3
+
+
+def test_suspect_figures_per_release(three: ox.Store) -> None:
+    assert [short(r) for r in run_query(three, "suspect_figures_per_release").rows] == [
+        (A, "malformed", "1", "9,26@72", "comma groups of 2 digits"),
+        (C, "implausible", "1", "2.5000@400", "spurious precision: 4 decimal places"),
+    ]
+
+
+def test_stated_vs_verified_reads_the_corrections_graph(three: ox.Store) -> None:
+    assert [short(r) for r in run_query(three, "stated_vs_verified").rows] == [
+        (A, "72", "76", "9,26", "", "malformed", "26000", "NUM", "exact",
+         "https://example.org/fixture/a-original", "fixture: 2.6万 in the original",
+         f"release/{A}/figure/72-76", f"correction/{A}/72-76"),
+        (C, "309", "310", "1", "1", "stated", "1.2", "TONNE", "exact",
+         "https://example.org/fixture/c-original;https://example.org/fixture/c-report", "",
+         f"release/{C}/figure/309-310", f"correction/{C}/309-310"),
+    ]  # fmt: skip
+    assert run_query(three, "stated_vs_verified", {"release": B}).rows == ()
+    # the figures table keeps listing the stated figure only, unchanged
+    stated = [r for r in rows(three, "figures", release=C) if r["start"] == "309"]
+    assert [(r["value"], r["status"]) for r in stated] == [("1", "stated")]
+
+
+def test_figures_by_offence_and_substance(three: ox.Store) -> None:
+    got = [short(r) for r in run_query(three, "figures_by_offence_and_substance").rows]
+    assert got == [
+        (A, "", "", "cases-solved", "1", "1", "9,26 NUM"),
+        (A, "", "methamphetamine", "drugs-seized", "2", "0", "8.2 TONNE;1,500 KiloGM"),
+        (B, "", "", "cases-solved", "1", "0", "2,500 NUM"),
+        (B, "", "", "precursors-seized", "1", "0", "2 TONNE"),
+        (B, "", "methamphetamine", "drugs-seized", "1", "0", "300 KiloGM"),
+        (C, "", "", "drugs-seized", "1", "0", "1 TONNE"),
+        (C, "", "", "precursors-seized", "1", "0", "2.5000 TONNE"),
+        (C, "", "heroin", "drugs-seized", "1", "0", "700 KiloGM"),
+        (C, "", "methamphetamine", "drugs-seized", "3", "0", "700 KiloGM;600 KiloGM;900 KiloGM"),
+        (C, "", "opium poppy", "area-eradicated", "1", "0", "30 MU"),
+        (C, "drug trafficking", "", "cases-solved", "2", "0", "40 NUM;45 NUM"),
+    ]
+
+
+def test_campaign_sub_operations(three: ox.Store) -> None:
+    campaign = ("operation/clean-source-cut-flow", "Clean Source and Cut off the Flow")
+    assert [short(r) for r in run_query(three, "campaign_sub_operations").rows] == [
+        (*campaign, "operation/clean-source-cut-flow/2022",
+         "Clean Source and Cut off the Flow 2022", "edition", "1", B),
+        (*campaign, "operation/clean-source-cut-flow/2023",
+         "Clean Source and Cut off the Flow 2023", "edition", "2", f"{A};{C}"),
+        (*campaign, "operation/clean-border", "Clean Border", "sub-operation", "0", ""),
+    ]  # fmt: skip
+
+
+def test_release_timeline(three: ox.Store) -> None:
+    assert [short(r) for r in run_query(three, "release_timeline").rows] == [
+        (B, "2022-08-15", "Fixture release B", "5", "", "2022-07-31", "..2022-07-31"),
+        (C, "2023-08-20", "Fixture release C", "10", "", "2023-07-31",
+         "..2023-06-30;..2023-07-31"),
+        (A, "2023-09-26", "Fixture release A", "4", "2023-01-01", "2023-08-31",
+         "..2023-08-31;2023-01-01..2023-08-31"),
+    ]  # fmt: skip
+
+
+def test_agencies_and_roles(three: ox.Store) -> None:
+    assert [short(r) for r in run_query(three, "agencies_and_roles").rows] == [
+        # "police" in 000_aaaa is unlinked, so it names no agency
+        ("Agency", "agency/ministry-of-public-security", "Ministry of Public Security", "", "",
+         "1", C),
+        ("Person", "person/wang-xiaohong", "Wang Xiaohong", "minister",
+         "Ministry of Public Security", "1", C),
+    ]  # fmt: skip
+
+
+HOSTILE = [
+    '000_aaaa" } } INSERT DATA { GRAPH <urn:x> { <urn:a> <urn:b> <urn:c> } } #',
+    "000_aaaa' } INSERT { ?s ?p ?o } WHERE { ?s ?p ?o } #",
+    "} } DROP ALL ; SELECT * WHERE { {",
+    '000_aaaa"^^<http://www.w3.org/2001/XMLSchema#string>',
+    "{ ?x ?y ?z }",
+    '\\" \\u0022 \n ) ( . ;',
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_parameters_are_rdf_terms_not_query_text(three: ox.Store, value: str) -> None:
+    size = len(three)
+    for name in ("figures", "malformed_figures", "stated_vs_verified", "measures_normalised"):
+        table = run_query(three, name, {"release": value})
+        # the value is compared as a literal: it matches no release, so nothing is returned,
+        # nothing is written, and the columns are the query's own
+        assert table.rows == (), name
+        assert table.columns == load_queries()[name].returns
+    assert len(three) == size
+    assert not list(three.quads_for_pattern(None, None, None, ox.NamedNode("urn:x")))
+    # and the same parameter with the real id still selects exactly that release
+    assert {r["release"] for r in rows(three, "figures", release=A)} == {A}
