@@ -1,8 +1,9 @@
 """Build the graph: read releases, extract, map, store each release graph, dump.
 
 Why: the CLI stays thin; this is the library entry point a notebook or a scheduler calls too.
-All input is read and mapped before anything is written, so bad input leaves the store as it
-was; each release graph is then replaced in its own transaction.
+All input is read before anything is written, so bad input leaves the store as it was; each
+release graph is then extracted and mapped (in parallel, kg/parallel.py) and replaced in its own
+transaction, so a crash leaves every graph either old or new.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.corpus import Release, iter_releases
-from kg.export import dump
+from kg.corrections import apply_corrections, read_corrections
+from kg.describe import publish
 from kg.extract import Extraction, Extractor
 from kg.lexicon import Lexicon
 from kg.measures import default_measures
-from kg.namespaces import VOCABULARY_GRAPH, release_graph
+from kg.namespaces import VOCABULARY_GRAPH
 from kg.ontology import load_ontology_graph
-from kg.store import replace_graph, store_at
-from kg.to_rdf import to_graph
+from kg.parallel import _worker_extractor, map_releases
+from kg.store import put_graph_ntriples, replace_graph, store_at
 
 Progress = Callable[[str], None]
 
@@ -67,45 +69,58 @@ def build(
     store_dir: Path,
     dump_dir: Path | None,
     progress: Progress = _quiet,
+    jobs: int | None = None,
 ) -> BuildResult:
-    """Build release graphs for ``paths`` (default: the bundled corpus) into ``store_dir``."""
+    """Build release graphs for ``paths`` (default: the bundled corpus) into ``store_dir``.
+
+    ``jobs`` processes extract and map (kg/parallel.py; default: one per core, in-process for
+    small inputs) while this process streams each release graph into the store in its own
+    transaction, in input order. Every file is read (and bad input refused) before anything
+    is written.
+    """
     releases: list[Release] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, Release] = {}
     skipped: list[str] = []
     for release in iter_releases(list(paths) if paths else None):
-        if release.sha256 in seen:
+        for note in release.notes:
+            progress(f"warning: {release.path}: {note}")
+        first = seen.get(release.sha256)
+        if first is not None:
             progress(
-                f"warning: {release.path}: same text as release {seen[release.sha256]}; skipped"
+                f"warning: {release.path}: same bytes as {first.path} (release {first.id}); "
+                f"{release.id} skipped, one graph kept"
             )
             skipped.append(release.id)
             continue
-        seen[release.sha256] = release.id
+        seen[release.sha256] = release
         releases.append(release)
     ontology = load_ontology_graph()
-    extractions = extract_all(releases, progress)
-    graphs = [(ex, to_graph(ex)) for ex in extractions]
+    # the mapping files are input too: a malformed one must fail before anything is written
+    # (this also builds the in-process extractor, which map_releases then reuses)
+    _worker_extractor()
+    corrections = read_corrections()  # reference corrections: refused before any write too
     summaries = []
     dumps: list[Path] = []
     with store_at(store_dir) as store:
         replace_graph(store, str(VOCABULARY_GRAPH), ontology)
         progress(f"stored vocabulary graph: {len(ontology)} triples")
-        for ex, graph in graphs:
-            size = replace_graph(store, release_graph(ex.release.id), graph)
-            figs = ex.figures
+        for m in map_releases(releases, jobs=jobs, progress=progress):
+            put_graph_ntriples(store, m.graph, m.ntriples)
             summaries.append(
                 ReleaseSummary(
-                    id=ex.release.id,
-                    figures=len(figs),
-                    malformed=sum(f.status.value == "malformed" for f in figs),
-                    implausible=sum(f.status.value == "implausible" for f in figs),
-                    mentions=len(ex.mentions),
-                    unlinked=sum(m.entity is None for m in ex.mentions),
-                    triples=size,
+                    id=m.id,
+                    figures=m.figures,
+                    malformed=m.malformed,
+                    implausible=m.implausible,
+                    mentions=m.mentions,
+                    unlinked=m.unlinked,
+                    triples=m.triples,
                 )
             )
-            progress(f"stored {release_graph(ex.release.id)}: {size} triples")
+            progress(f"stored {m.graph}: {m.triples} triples")
+        # revised figures for the releases now in the store (kg/corrections.py)
+        apply_corrections(store, corrections, progress)
         if dump_dir is not None:
-            for name in ("narcotics-kg.trig", "narcotics-kg.nq"):
-                dumps.append(dump(store, dump_dir / name))
-                progress(f"wrote {dump_dir / name}")
+            # TriG, N-Quads, JSON-LD (+ context), Turtle per graph, then void.ttl describing them
+            dumps.extend(publish(store, dump_dir, progress=progress))
     return BuildResult(tuple(summaries), tuple(skipped), tuple(dumps))

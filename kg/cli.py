@@ -58,13 +58,21 @@ def main() -> None:
     help="Where to write narcotics-kg.trig and .nq (default: the store's parent folder).",
 )
 @click.option("--no-dump", is_flag=True, help="Do not write the TriG / N-Quads dumps.")
-def build(paths: tuple[Path, ...], store_dir: Path, dump_dir: Path | None, no_dump: bool) -> None:
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that extract and map releases (default: one per core; 1: no workers).",
+)
+def build(
+    paths: tuple[Path, ...], store_dir: Path, dump_dir: Path | None, no_dump: bool, jobs: int | None
+) -> None:
     """Build the graph of PATHS (release files or folders; default: the bundled corpus)."""
     from kg.build import build as run_build
 
     target = None if no_dump else (dump_dir or store_dir.parent)
     result = run_build(
-        list(paths) or None, store_dir=store_dir, dump_dir=target, progress=_progress
+        list(paths) or None, store_dir=store_dir, dump_dir=target, progress=_progress, jobs=jobs
     )
     for r in result.releases:
         _progress(
@@ -76,16 +84,42 @@ def build(paths: tuple[Path, ...], store_dir: Path, dump_dir: Path | None, no_du
 
 @main.command()
 @STORE_OPTION
-def validate(store_dir: Path) -> None:
-    """Validate every release graph against shapes/; exit 1 when it does not conform."""
-    from kg.store import store_at, to_dataset
-    from kg.validate import validate as run_validate
+@click.option(
+    "--reference",
+    is_flag=True,
+    help="Validate with pySHACL alone (slow); by default release graphs are checked by the "
+    "SPARQL compilation of the same shapes (kg/fastvalidate.py), tested to agree with it.",
+)
+def validate(store_dir: Path, reference: bool) -> None:
+    """Validate every release graph against shapes/ and the RDF Data Cube integrity constraints
+    IC-1…IC-21 (kg/datacube.py); exit 1 when it does not conform."""
+    from kg.datacube import check_store
+    from kg.fastvalidate import validate_store
+    from kg.store import store_at
 
     with store_at(store_dir, create=False) as store:
-        dataset = to_dataset(store)
-    report = run_validate(dataset)
-    click.echo(report.text())
-    sys.exit(0 if report.conforms else 1)
+        report = validate_store(store, reference=reference, progress=_progress)
+        cube = check_store(store)
+    conforms = report.conforms and cube.conforms
+    shacl = report.text().rsplit("\n", 1)[0]  # its last line is SHACL's own "conforms: ..."
+    click.echo(f"{shacl}\n{cube.text()}\nconforms: {'yes' if conforms else 'no'}")
+    sys.exit(0 if conforms else 1)
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@STORE_OPTION
+def check(fmt: str, store_dir: Path) -> None:
+    """Cross-release consistency findings (kg/check.py); exit 1 when any is an error."""
+    from kg.check import check as run_check
+    from kg.store import store_at
+
+    with store_at(store_dir, create=False) as store:
+        report = run_check(store)
+    click.echo(report.json() if fmt == "json" else report.text(), nl=False)
+    sys.exit(1 if report.has_errors else 0)
 
 
 @main.command()
@@ -98,13 +132,55 @@ def reason() -> None:
     sys.exit(0 if report.consistent else 3)
 
 
+ENDPOINT_OPTION = click.option(
+    "--endpoint",
+    default=None,
+    metavar="URL",
+    help="Ask this remote SPARQL endpoint instead of the embedded store.",
+)
+USER_OPTION = click.option(
+    "--user", default=None, help="User name for the remote store (password: $NARCOKG_PASSWORD)."
+)
+PASSWORD_VARIABLE = "NARCOKG_PASSWORD"
+
+
+def _password(user: str | None) -> str | None:
+    """The remote store's password, from the environment only (never an option: ps shows those)."""
+    import os
+
+    from kg.errors import InputError
+
+    if user is None:
+        return None
+    password = os.environ.get(PASSWORD_VARIABLE)
+    if password is None:
+        raise InputError(None, f"--user {user}: set the password in ${PASSWORD_VARIABLE}")
+    return password
+
+
 def _run_named_query(
-    store_dir: Path, name: str, params: dict[str, str], fmt: str, echo: Callable[[str], None]
+    store_dir: Path,
+    name: str,
+    params: dict[str, str],
+    fmt: str,
+    echo: Callable[[str], None],
+    *,
+    endpoint: str | None = None,
+    user: str | None = None,
+    timeout: float | None = None,
 ) -> None:
     from kg.queries import format_table, run_query
     from kg.store import store_at
+    from kg.watchdog import deadline
 
-    with store_at(store_dir, create=False) as store:
+    if endpoint is not None:
+        from kg.remote import Endpoint, run_remote_query
+
+        remote = Endpoint.from_options(endpoint, user=user, password=_password(user))
+        echo(format_table(run_remote_query(remote, name, params), fmt))
+        return
+    limit = f"query {name}: no answer within {timeout:g} s (--timeout)" if timeout else ""
+    with deadline(timeout, limit), store_at(store_dir, create=False) as store:
         table = run_query(store, name, params)
     echo(format_table(table, fmt))
 
@@ -113,20 +189,30 @@ def _run_named_query(
 @click.option("--release", "release_id", default=None, help="Only this release (its id).")
 @click.option("--format", "fmt", type=FORMAT_CHOICES, default="csv", show_default=True)
 @STORE_OPTION
-def figures(release_id: str | None, fmt: str, store_dir: Path) -> None:
+@ENDPOINT_OPTION
+@USER_OPTION
+def figures(
+    release_id: str | None, fmt: str, store_dir: Path, endpoint: str | None, user: str | None
+) -> None:
     """Every figure as one row (queries/figures.rq over the stored graph)."""
     params = {"release": release_id} if release_id else {}
-    _run_named_query(store_dir, "figures", params, fmt, lambda s: click.echo(s, nl=False))
+    echo = lambda s: click.echo(s, nl=False)  # noqa: E731
+    _run_named_query(store_dir, "figures", params, fmt, echo, endpoint=endpoint, user=user)
 
 
 @main.command()
 @click.option("--release", "release_id", default=None, help="Only this release (its id).")
 @click.option("--format", "fmt", type=FORMAT_CHOICES, default="csv", show_default=True)
 @STORE_OPTION
-def mentions(release_id: str | None, fmt: str, store_dir: Path) -> None:
+@ENDPOINT_OPTION
+@USER_OPTION
+def mentions(
+    release_id: str | None, fmt: str, store_dir: Path, endpoint: str | None, user: str | None
+) -> None:
     """Every entity mention with offsets and linked IRI (queries/mentions.rq)."""
     params = {"release": release_id} if release_id else {}
-    _run_named_query(store_dir, "mentions", params, fmt, lambda s: click.echo(s, nl=False))
+    echo = lambda s: click.echo(s, nl=False)  # noqa: E731
+    _run_named_query(store_dir, "mentions", params, fmt, echo, endpoint=endpoint, user=user)
 
 
 @main.command()
@@ -134,9 +220,25 @@ def mentions(release_id: str | None, fmt: str, store_dir: Path) -> None:
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="Bind a parameter.")
 @click.option("--format", "fmt", type=FORMAT_CHOICES, default="table", show_default=True)
 @click.option("--list", "list_only", is_flag=True, help="List the available queries.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Seconds a local query may run before exit 2 (0: no limit).",
+)
 @STORE_OPTION
+@ENDPOINT_OPTION
+@USER_OPTION
 def query(
-    name: str | None, params: tuple[str, ...], fmt: str, list_only: bool, store_dir: Path
+    name: str | None,
+    params: tuple[str, ...],
+    fmt: str,
+    list_only: bool,
+    timeout: float,
+    store_dir: Path,
+    endpoint: str | None,
+    user: str | None,
 ) -> None:
     """Run the question NAME from queries/ (without NAME or with --list: list them)."""
     from kg.errors import InputError
@@ -152,7 +254,124 @@ def query(
         if not sep or not key:
             raise InputError(None, f"--param {p!r}: expected KEY=VALUE")
         bound[key] = value
-    _run_named_query(store_dir, name, bound, fmt, lambda s: click.echo(s, nl=False))
+    echo = lambda s: click.echo(s, nl=False)  # noqa: E731
+    _run_named_query(
+        store_dir, name, bound, fmt, echo, endpoint=endpoint, user=user, timeout=timeout
+    )
+
+
+@main.command()
+@click.option("--port", default=7878, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--writable", is_flag=True, help="Accept SPARQL updates (into the store itself).")
+@STORE_OPTION
+def serve(port: int, writable: bool, store_dir: Path) -> None:
+    """Serve the store with the Oxigraph server on 127.0.0.1 until Ctrl-C.
+
+    Read-only by default, over a snapshot of the store (the store stays usable meanwhile);
+    with --writable over the store itself, which no other command can then open.
+    """
+    from kg.serve import serve as run_serve
+
+    sys.exit(
+        run_serve(store_dir, port=port, writable=writable, echo=click.echo, progress=_progress)
+    )
+
+
+@main.command()
+@click.option("--endpoint", required=True, metavar="URL", help="SPARQL query endpoint.")
+@click.option(
+    "--graph-store", default=None, metavar="URL", help="Graph Store (default: --endpoint)."
+)
+@click.option(
+    "--update",
+    "update_url",
+    default=None,
+    metavar="URL",
+    help="SPARQL update (default: --endpoint).",
+)
+@USER_OPTION
+@click.option("--chunk-size", default=20_000, show_default=True, help="Triples per request.")
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for an answer.")
+@STORE_OPTION
+def load(
+    endpoint: str,
+    graph_store: str | None,
+    update_url: str | None,
+    user: str | None,
+    chunk_size: int,
+    timeout: float,
+    store_dir: Path,
+) -> None:
+    """Load every graph of the store into a SPARQL 1.1 store (Graph Store Protocol), then verify.
+
+    Each graph is staged in chunks and swapped in with one MOVE, so an interrupted load leaves
+    it as it was; re-run to finish. Exit 1 if the server's triple counts differ afterwards, 2 if
+    it cannot be reached, refuses or times out.
+    """
+    from kg.remote import Endpoint
+    from kg.remote import load as run_load
+    from kg.store import store_at
+
+    remote = Endpoint.from_options(
+        endpoint,
+        update=update_url,
+        graph_store=graph_store,
+        user=user,
+        password=_password(user),
+        timeout=timeout,
+    )
+    with store_at(store_dir, create=False) as store:
+        loaded = run_load(store, remote, chunk_triples=chunk_size, progress=_progress)
+    total = sum(g.triples for g in loaded)
+    _progress(f"done: {len(loaded)} graphs, {total} triples, counts verified")
+
+
+@main.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@click.option(
+    "--dump-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the dumps and void.ttl (default: the store's parent folder).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds a SPARQL query may run.",
+)
+@STORE_OPTION
+def web(port: int, dump_dir: Path | None, timeout: float, store_dir: Path) -> None:
+    """Serve the graph's IRIs as web pages and RDF on 127.0.0.1 (kg/web.py), read-only."""
+    from kg.web import serve as run_web
+
+    def ready(url: str) -> None:
+        _progress(f"serving {url}/ (store {store_dir}, read-only); Ctrl-C stops")
+
+    run_web(store_dir, port=port, dump_dir=dump_dir, timeout=timeout, ready=ready)
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="The HTML file to write.",
+)
+@STORE_OPTION
+def report(out: Path, store_dir: Path) -> None:
+    """Write one self-contained HTML file of charts (inline SVG, works offline; kg/report.py)."""
+    from kg.report import write_report
+
+    _progress(f"wrote {write_report(store_dir, out)}")
 
 
 if __name__ == "__main__":  # pragma: no cover
