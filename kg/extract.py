@@ -12,6 +12,7 @@ same paragraph when that one names a single candidate, and finally the release a
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -116,10 +117,6 @@ def _overlaps(a: int, b: int, spans: Sequence[tuple[int, int]]) -> bool:
     return any(s < b and a < e for s, e in spans)
 
 
-def _inside(a: int, b: int, spans: Sequence[tuple[int, int]]) -> bool:
-    return any(s <= a and b <= e for s, e in spans)
-
-
 def _bounds(text: str, pos: int, lo: int, hi: int, breaker: re.Pattern[str]) -> tuple[int, int]:
     """The stretch of ``text[lo:hi]`` around ``pos`` between two breaks of ``breaker``."""
     start = lo
@@ -167,7 +164,9 @@ class Extractor:
         area = self._release_area(text, paras, mentions)
         quoted = [m.span() for m in _QUOTED.finditer(text)]
         named = [(m.start, m.end) for m in mentions]
-        dates = date_spans(text)
+        excluded = _SpanIndex(quoted + named)
+        indexed = _MentionIndex(mentions)
+        dates = _SpanIndex(date_spans(text))
         figures: list[Figure] = []
         lead: Sentence | None = None  # "From January to May, police:" before a numbered list
         lead_period: Period | None = None
@@ -181,7 +180,7 @@ class Extractor:
                 stated = find_periods(sentence.text, release.issued, sentence.start)
                 figures.extend(
                     self._sentence_figures(
-                        release, sentence, previous, mentions, quoted + named, dates,
+                        release, sentence, previous, indexed, excluded, dates,
                         context, title_ops, area,
                     )
                 )  # fmt: skip
@@ -283,8 +282,8 @@ class Extractor:
         sentence: Sentence,
         previous: Sentence | None,
         mentions: Sequence[Mention],
-        excluded: Sequence[tuple[int, int]],
-        dates: Sequence[tuple[int, int]],
+        excluded: _SpanIndex,
+        dates: _SpanIndex,
         default_period: Period,
         title_ops: Sequence[str],
         area: str = COUNTRY,
@@ -302,10 +301,8 @@ class Extractor:
             drafts.append(self._draft(text, sentence, num, nxt))
         self._link_changes(text, sentence, drafts)  # also links parts to their totals
         periods = find_periods(sentence.text, release.issued, sentence.start)
-        in_sentence = [m for m in mentions if sentence.start <= m.start < sentence.end]
-        in_previous = (
-            [m for m in mentions if previous.start <= m.start < previous.end] if previous else []
-        )
+        in_sentence = _within(mentions, sentence.start, sentence.end)
+        in_previous = _within(mentions, previous.start, previous.end) if previous else []
         figures = []
         for d in drafts:
             if self._is_compound_adjective(text, d):
@@ -345,12 +342,12 @@ class Extractor:
         self,
         sentence: Sentence,
         n: Numeral,
-        excluded: Sequence[tuple[int, int]],
-        dates: Sequence[tuple[int, int]],
+        excluded: _SpanIndex,
+        dates: _SpanIndex,
     ) -> bool:
         """Numbers inside quoted names, named entities or dates are not figures."""
         a, b = n.start + sentence.start, n.end + sentence.start
-        if _overlaps(a, b, excluded) or _inside(a, b, dates):
+        if excluded.overlaps(a, b) or dates.contains(a, b):
             return True
         before = sentence.text[: n.start]
         after = sentence.text[n.end :]
@@ -647,6 +644,47 @@ class Extractor:
             return in_tail[0].entity
         before = [m for m in ms if d.clause[0] <= m.start < d.num.start]
         return before[-1].entity if before else None
+
+
+class _SpanIndex:
+    """Spans sorted by start, so that each lookup reads only the spans near it.
+
+    Why: a long release has thousands of names and dates; testing every number against every
+    span made extraction quadratic in the length of the text.
+    """
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        self._spans = sorted(spans)
+        self._starts = [a for a, _ in self._spans]
+        self._longest = max((b - a for a, b in self._spans), default=0)
+
+    def _near(self, a: int, b: int) -> list[tuple[int, int]]:
+        lo = bisect.bisect_left(self._starts, a - self._longest)
+        hi = bisect.bisect_left(self._starts, b)
+        return self._spans[lo:hi]
+
+    def overlaps(self, a: int, b: int) -> bool:
+        return any(s < b and a < e for s, e in self._near(a, b))
+
+    def contains(self, a: int, b: int) -> bool:
+        return any(s <= a and b <= e for s, e in self._near(a, b))
+
+
+class _MentionIndex(tuple):  # type: ignore[type-arg]
+    """Mentions sorted by start, with their starts for bisection."""
+
+    keys: list[int]
+
+    def __new__(cls, mentions: Sequence[Mention]) -> _MentionIndex:
+        self = super().__new__(cls, mentions)
+        self.keys = [m.start for m in mentions]
+        return self
+
+
+def _within(mentions: Sequence[Mention], start: int, end: int) -> list[Mention]:
+    """The mentions (sorted by start) that begin in ``[start, end)``."""
+    keys = mentions.keys if isinstance(mentions, _MentionIndex) else [m.start for m in mentions]
+    return list(mentions[bisect.bisect_left(keys, start) : bisect.bisect_left(keys, end)])
 
 
 def _opening(text: str) -> str:
