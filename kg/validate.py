@@ -40,6 +40,11 @@ RELEASE_GRAPH_PREFIX = f"{NKG}release/"
 VOCABULARY_SHAPE_FILES = frozenset({"entity.ttl"})
 """Shape files applied to the vocabulary graph (once) instead of to each release graph."""
 
+CORRECTIONS_GRAPH = f"{NKG}corrections"
+CORRECTION_SHAPE_FILE = "correction.ttl"
+"""The corrections graph (revised figures) is validated, with the vocabulary, against this file
+alone: the spans and releases its figures point to are in the release graphs."""
+
 
 class Severity(str, enum.Enum):
     """SHACL result severities (SHACL §2.1.5), most serious first."""
@@ -264,6 +269,14 @@ def validate(dataset: Dataset, *, shapes_dir: Path | None = None) -> ValidationR
             data += vocabulary
         findings += run(iri, data, release_shapes)
         graphs.append(iri)
+    correction_shapes = folder / CORRECTION_SHAPE_FILE
+    if _has_graph(dataset, URIRef(CORRECTIONS_GRAPH)) and correction_shapes.is_file():
+        data = _PreparingGraph()
+        data += dataset.graph(URIRef(CORRECTIONS_GRAPH))
+        if vocabulary is not None:
+            data += vocabulary
+        findings += run(CORRECTIONS_GRAPH, data, Graph().parse(correction_shapes, format="turtle"))
+        graphs.append(CORRECTIONS_GRAPH)
     if vocabulary is not None and len(vocabulary_shapes):
         data = _PreparingGraph()
         data += vocabulary
