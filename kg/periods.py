@@ -18,7 +18,11 @@ _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _COUNT = r"\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|eleven"
 _COUNT_WORDS = {w: i for i, w in enumerate(_COUNT.split("|")[1:], start=2)}
 _PART_OF_MONTH = "early|mid|late|mid-to-late|early-to-mid|the middle of|the end of"
-_YEAR_LEAD = "in|since|year|of|during|until|by|from|to|early|late|mid"
+# "of" only after a word that takes a year ("the end of 2023"): "a total of 1895 people" is a count
+_YEAR_LEAD = (
+    "in|since|year|during|until|by|from|to|early|late|mid"
+    "|(?:end|beginning|start|middle|half|quarter|first|second|third|fourth) of"
+)
 _YEAR = re.compile(
     rf"\b(?:{_YEAR_LEAD})\s+(1[89]\d\d|20\d\d)\b(?![,.]?\d)(?!\s+(?:million|billion|thousand))",
     re.I,

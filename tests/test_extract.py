@@ -206,3 +206,14 @@ def test_unknown_names_are_unlinked_mentions(extractor: Extractor) -> None:
 def test_a_year_closing_a_title_line_is_not_a_figure(extractor: Extractor) -> None:
     ex = run(extractor, "Drug Control Annual Report 2023\n\nPolice solved 9 cases.")
     assert [f.verbatim for f in ex.figures] == ["9"]
+
+
+def test_a_count_after_of_is_not_a_year(extractor: Extractor) -> None:
+    ex = run(
+        extractor,
+        "A total of 1895 people were ordered to undergo compulsory isolation, up 6.5% year-on-year."
+        " By the end of 2023, 40 cases were closed.",
+    )
+    count = fig(ex, "1895")
+    assert fig(ex, "6.5%").change_of == (count.start, count.end)
+    assert [f.verbatim for f in ex.figures] == ["1895", "6.5%", "40"]
