@@ -263,8 +263,9 @@ def query(
 @main.command()
 @click.option("--port", default=7878, show_default=True, help="Port on 127.0.0.1.")
 @click.option("--writable", is_flag=True, help="Accept SPARQL updates (into the store itself).")
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds a SPARQL query may run.")
 @STORE_OPTION
-def serve(port: int, writable: bool, store_dir: Path) -> None:
+def serve(port: int, writable: bool, timeout: float, store_dir: Path) -> None:
     """Serve the store with the Oxigraph server on 127.0.0.1 until Ctrl-C.
 
     Read-only by default, over a snapshot of the store (the store stays usable meanwhile);
@@ -273,7 +274,14 @@ def serve(port: int, writable: bool, store_dir: Path) -> None:
     from kg.serve import serve as run_serve
 
     sys.exit(
-        run_serve(store_dir, port=port, writable=writable, echo=click.echo, progress=_progress)
+        run_serve(
+            store_dir,
+            port=port,
+            writable=writable,
+            timeout=timeout,
+            echo=click.echo,
+            progress=_progress,
+        )
     )
 
 

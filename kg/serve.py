@@ -125,6 +125,7 @@ def serve(
     *,
     port: int = 7878,
     writable: bool = False,
+    timeout: float = 60.0,
     echo: Echo = print,
     progress: Echo = print,
 ) -> int:
@@ -134,6 +135,8 @@ def serve(
     """
     if not 0 < port < 65536:
         raise InputError(None, f"--port {port}: expected 1-65535")
+    if not timeout > 0:
+        raise InputError(None, f"--timeout {timeout:g}: expected a positive number of seconds")
     binary = oxigraph_binary()
     holder: Path | None = None
     if writable:
@@ -147,6 +150,8 @@ def serve(
         command = [binary, "serve-read-only"]
     urls = Urls(f"http://127.0.0.1:{port}")
     command += ["--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    # a pathological query gets an error after this long instead of holding the server
+    command += ["--timeout-s", f"{max(1, round(timeout))}"]
     stopping: list[int] = []
     child: subprocess.Popen[bytes] | None = None
 

@@ -490,6 +490,37 @@ def test_serve_read_only_answers_refuses_updates_and_stops_on_ctrl_c(
         count_triples(endpoint, sorted(local_counts)[0])  # the child is gone
 
 
+def test_served_endpoint_ends_a_pathological_query_with_an_error(built: Path) -> None:
+    """A query that would run for hours gets an HTTP error after --timeout; the server lives on."""
+    import urllib.error
+    import urllib.request
+
+    proc, urls = _start_serve(built, "--timeout", "2")
+    try:
+        endless = (
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?a ?b ?c . ?d ?e ?f . ?h ?i ?j "
+            "FILTER(STR(?c) = CONCAT(STR(?f), STR(?j))) } }"
+        )
+        url = urls["SPARQL endpoint"] + "?" + urllib.parse.urlencode({"query": endless})
+        request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(request, timeout=60) as answer:
+                body = answer.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as failed:  # some versions answer with a status
+            body = f"HTTP {failed.code}"
+        except (urllib.error.URLError, ConnectionError) as failed:
+            body = f"aborted: {failed}"
+        # Oxigraph streams its 200 header first, then cuts the body with an error message
+        assert "cancelled" in body or body.startswith(("HTTP ", "aborted")), body[:300]
+        assert time.monotonic() - started < 30
+        ask = urls["SPARQL endpoint"] + "?" + urllib.parse.urlencode({"query": "ASK {}"})
+        with urllib.request.urlopen(ask, timeout=10) as answer:
+            assert answer.status == 200  # still serving
+    finally:
+        assert _stop(proc, signal.SIGINT) == 0
+
+
 def test_serve_writable_keeps_updates_in_the_store(built: Path, tmp_path: Path) -> None:
     copy = tmp_path / "store"
     ox.Store.read_only(str(built)).backup(str(copy))
