@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from kg.export import dump
+from kg.export import atomic_writer, dump
 from kg.namespaces import NKG, NKGV, PREFIXES, VOCABULARY_GRAPH
 
 if TYPE_CHECKING:
@@ -99,20 +98,8 @@ def graph_file(graph_iri: str) -> str:
 
 
 def _write_atomically(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        current = os.umask(0)
-        os.umask(current)
-        os.fchmod(fd, 0o666 & ~current)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as out:
+        out.write(data)
     return path
 
 
@@ -124,23 +111,11 @@ def write_jsonld(store: ox.Store, path: Path) -> Path:
     1.1 whose meaning does not depend on the context, written without holding the dataset in
     memory; ``narcotics-kg.context.jsonld`` is the same context for compacting it.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        current = os.umask(0)
-        os.umask(current)
-        os.fchmod(fd, 0o666 & ~current)
-        with os.fdopen(fd, "wb") as out:
-            head = json.dumps(jsonld_context(), indent=1)[:-2]  # drop the closing "\n}"
-            out.write(f'{head},\n "@graph": '.encode())
-            store.dump(out, format=ox.RdfFormat.JSON_LD)
-            out.write(b"\n}\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path) as out:
+        head = json.dumps(jsonld_context(), indent=1)[:-2]  # drop the closing "\n}"
+        out.write(f'{head},\n "@graph": '.encode())
+        store.dump(out, format=ox.RdfFormat.JSON_LD)
+        out.write(b"\n}\n")
     return path
 
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -30,28 +33,40 @@ def _umask() -> int:
     return current
 
 
-def dump(store: ox.Store, path: Path, *, graph: str | None = None) -> Path:
-    """Write the dataset (or one ``graph`` for triple formats) to ``path``, atomically."""
-    suffix = path.suffix.lstrip(".").lower()
-    fmt = FORMATS.get(suffix)
-    if fmt is None:
-        raise InputError(path, f"unknown dump format {suffix!r}; use one of {', '.join(FORMATS)}")
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[BinaryIO]:
+    """A binary file that replaces ``path`` only once it is complete and synced.
+
+    Why: a build killed half-way must never leave a truncated dump under a real name. The
+    temporary file sits next to ``path`` (same file system, so ``os.replace`` is atomic) and
+    gets the usual umask-based mode, since ``mkstemp`` makes it private.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a dump is for sharing
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as out:
-            prefixes = PREFIXES if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE) else None
-            source = None
-            if graph is not None or not fmt.supports_datasets:
-                if graph is None:
-                    raise InputError(path, f"{suffix} holds one graph: name it with --graph")
-                source = ox.NamedNode(graph)
-            store.dump(out, format=fmt, from_graph=source, prefixes=prefixes)
+            yield out
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def dump(store: ox.Store, path: Path, *, graph: str | None = None) -> Path:
+    """Write the dataset (or one ``graph`` for triple formats) to ``path``, atomically."""
+    suffix = path.suffix.lstrip(".").lower()
+    fmt = FORMATS.get(suffix)
+    if fmt is None:
+        raise InputError(path, f"unknown dump format {suffix!r}; use one of {', '.join(FORMATS)}")
+    with atomic_writer(path) as out:
+        prefixes = PREFIXES if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE) else None
+        source = None
+        if graph is not None or not fmt.supports_datasets:
+            if graph is None:
+                raise InputError(path, f"{suffix} holds one graph: name it with --graph")
+            source = ox.NamedNode(graph)
+        store.dump(out, format=fmt, from_graph=source, prefixes=prefixes)
     return path

@@ -124,6 +124,30 @@ def _cell(term: object) -> str:
     return str(term)
 
 
+def resolve(
+    name: str,
+    params: Mapping[str, str] | None = None,
+    queries: Mapping[str, Query] | None = None,
+) -> tuple[Query, dict[str, str]]:
+    """The catalogue query ``name`` and its parameters, refusing unknown names and parameters.
+
+    Shared by the local and the remote runner, so that both refuse the same mistakes the same
+    way: a misspelt filter would otherwise silently return everything.
+    """
+    catalogue = queries if queries is not None else load_queries()
+    query = catalogue.get(name)
+    if query is None:
+        raise InputError(None, f"unknown query {name!r}; `narcokg query --list` lists them")
+    given = dict(params or {})
+    unknown = sorted(set(given) - set(query.params))
+    if unknown:
+        allowed = ", ".join(query.params) if query.params else "none"
+        raise InputError(
+            query.path, f"unknown parameter {', '.join(unknown)}; this query takes: {allowed}"
+        )
+    return query, given
+
+
 def run_query(
     store: ox.Store,
     name: str,
@@ -137,17 +161,7 @@ def run_query(
     parameter the query does not declare is an error rather than silently ignored, because a
     misspelt filter would otherwise return everything.
     """
-    catalogue = queries if queries is not None else load_queries()
-    query = catalogue.get(name)
-    if query is None:
-        raise InputError(None, f"unknown query {name!r}; `narcokg query --list` lists them")
-    given = dict(params or {})
-    unknown = sorted(set(given) - set(query.params))
-    if unknown:
-        allowed = ", ".join(query.params) if query.params else "none"
-        raise InputError(
-            query.path, f"unknown parameter {', '.join(unknown)}; this query takes: {allowed}"
-        )
+    query, given = resolve(name, params, queries)
     substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
         ox.Variable(k): ox.Literal(v) for k, v in given.items()
     }

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from kg.errors import InputError, KgError
-from kg.queries import Query, Table, load_queries
+from kg.queries import Query, Table, resolve
 
 if TYPE_CHECKING:
     from http.client import HTTPResponse
@@ -408,17 +408,7 @@ def run_remote_query(
     figures.rq (rows of another release with a trailing VALUES, a row lost when the binding is
     put inside the WHERE clause or in a FILTER), hence not the default.
     """
-    catalogue = queries if queries is not None else load_queries()
-    query = catalogue.get(name)
-    if query is None:
-        raise InputError(None, f"unknown query {name!r}; `narcokg query --list` lists them")
-    given = dict(params or {})
-    unknown = sorted(set(given) - set(query.params))
-    if unknown:
-        allowed = ", ".join(query.params) if query.params else "none"
-        raise InputError(
-            query.path, f"unknown parameter {', '.join(unknown)}; this query takes: {allowed}"
-        )
+    query, given = resolve(name, params, queries)
     if binding not in BINDINGS:
         raise InputError(None, f"unknown binding {binding!r}; expected one of {BINDINGS}")
     text = bind_values(query, given)  # also checks that each parameter is a result column
