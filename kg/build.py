@@ -20,7 +20,7 @@ from kg.lexicon import Lexicon
 from kg.measures import default_measures
 from kg.namespaces import VOCABULARY_GRAPH
 from kg.ontology import load_ontology_graph
-from kg.parallel import _worker_extractor, map_releases
+from kg.parallel import map_releases, process_extractor
 from kg.store import put_graph_ntriples, replace_graph, store_at
 
 Progress = Callable[[str], None]
@@ -97,7 +97,7 @@ def build(
     ontology = load_ontology_graph()
     # the mapping files are input too: a malformed one must fail before anything is written
     # (this also builds the in-process extractor, which map_releases then reuses)
-    _worker_extractor()
+    process_extractor()
     corrections = read_corrections()  # reference corrections: refused before any write too
     summaries = []
     dumps: list[Path] = []

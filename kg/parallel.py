@@ -119,8 +119,9 @@ def map_extraction(ex: Extraction) -> MappedRelease:
 _extractor: Extractor | None = None
 
 
-def _worker_extractor() -> Extractor:
-    """The process's extractor, built once (loading the lexicon is the expensive part)."""
+def process_extractor() -> Extractor:
+    """This process's extractor, built once: loading the lexicon is the expensive part, and
+    building it early checks the mapping files before anything is written."""
     global _extractor
     if _extractor is None:
         from kg.lexicon import Lexicon
@@ -132,7 +133,7 @@ def _worker_extractor() -> Extractor:
 
 def map_release(release: Release) -> MappedRelease:
     """Extract and map one release with this process's extractor."""
-    return map_extraction(_worker_extractor().extract(release))
+    return map_extraction(process_extractor().extract(release))
 
 
 def map_releases(
