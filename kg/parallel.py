@@ -151,20 +151,28 @@ def map_releases(
     if jobs == 1:
         yield from _report(map(map_release, releases), progress)
         return
+    yield from _report(ordered_map(map_release, releases, jobs), progress)
+
+
+def ordered_map(
+    func: Callable[[Any], Any], items: Iterable[Any], jobs: int, *, window: int | None = None
+) -> Iterator[Any]:
+    """``map(func, items)`` over ``jobs`` spawned processes, results in input order.
+
+    Why bounded: at most ``window`` (default ``4 * jobs``) results wait for the parent at any
+    time, so memory stays flat whatever the number of items. ``func`` must be a module-level
+    function (it is pickled by name).
+    """
     context = multiprocessing.get_context("spawn")
-    window = jobs * 4  # results waiting for the parent: bounded, so memory stays flat
-    todo = iter(releases)
+    window = window or jobs * 4
+    todo = iter(items)
     with context.Pool(jobs) as pool:
-        pending = deque(pool.apply_async(map_release, (r,)) for r in islice(todo, window))
-
-        def results() -> Iterator[MappedRelease]:
-            while pending:
-                done = pending.popleft().get()
-                for r in islice(todo, 1):
-                    pending.append(pool.apply_async(map_release, (r,)))
-                yield done
-
-        yield from _report(results(), progress)
+        pending = deque(pool.apply_async(func, (item,)) for item in islice(todo, window))
+        while pending:
+            done = pending.popleft().get()
+            for item in islice(todo, 1):
+                pending.append(pool.apply_async(func, (item,)))
+            yield done
 
 
 def _report(mapped: Iterable[MappedRelease], progress: Progress | None) -> Iterator[MappedRelease]:
