@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from kg.errors import InputError, KgError
-from kg.queries import Query, Table, resolve
+from kg.queries import Query, Table, bind_marked, resolve, sparql_string
 
 if TYPE_CHECKING:
     from http.client import HTTPResponse
@@ -288,21 +288,6 @@ def update(endpoint: Endpoint, text: str) -> None:
 
 # --- SPARQL terms and queries ------------------------------------------------------------------
 
-_ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-
-
-def sparql_string(value: str) -> str:
-    """``value`` as a SPARQL string literal (``STRING_LITERAL2`` with ``ECHAR`` escapes).
-
-    Every character that could end the literal (``"``, ``\\``, line breaks) is escaped, so the
-    result is exactly one term whatever the value holds (SPARQL 1.1 §19.7).
-    """
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InputError(None, f"parameter value is not valid Unicode text: {exc.reason}") from None
-    return '"' + "".join(_ECHAR.get(c, c) for c in value) + '"'
-
 
 def iri_ref(iri: str) -> str:
     """``<iri>``, refusing characters an IRIREF cannot hold (SPARQL 1.1 §19.8, [139])."""
@@ -312,22 +297,24 @@ def iri_ref(iri: str) -> str:
 
 
 def bind_values(query: Query, params: Mapping[str, str]) -> str:
-    """The query's text with ``params`` bound as string literals in a trailing ``VALUES`` clause.
+    """The query's text with ``params`` bound as escaped string literals in ``VALUES`` clauses.
 
-    A trailing VALUES block (SPARQL 1.1 §10.2.2) is joined with the solutions after grouping and
-    before projection, so it restricts a parameter only if that variable is projected; the
-    catalogue's parameters are always result columns (checked here), which makes the result
-    the same as pre-binding the variable the way the embedded store does.
+    A parameter the query marks (``# @bind ?release``, see :mod:`kg.queries`) is bound there,
+    as the embedded store binds it. An unmarked one goes into a trailing VALUES block (SPARQL
+    1.1 §10.2.2), joined with the solutions after grouping and before projection, so it
+    restricts a parameter only if that variable is projected; the catalogue's parameters are
+    always result columns (checked here), which makes the result the same as pre-binding it.
     """
-    if not params:
-        return query.text
     for name in params:
         if name not in query.returns:
             raise InputError(query.path, f"parameter {name} is not a result column; cannot bind")
-    names = sorted(params)
+    text, unmarked = bind_marked(query, params)
+    if not unmarked:
+        return text
+    names = sorted(unmarked)
     variables = " ".join(f"?{n}" for n in names)
-    values = " ".join(sparql_string(params[n]) for n in names)
-    return f"{query.text.rstrip()}\nVALUES ({variables}) {{ ({values}) }}\n"
+    values = " ".join(sparql_string(unmarked[n]) for n in names)
+    return f"{text.rstrip()}\nVALUES ({variables}) {{ ({values}) }}\n"
 
 
 def _wrapper(endpoint: Endpoint) -> SPARQLWrapper:
