@@ -4,15 +4,19 @@ Why: performance is measured here, never asserted in tests. For each size N this
 synthetic releases (benchmarks/corpus.py), then times, each as a user would run it:
 
 - build: ``narcokg build --no-dump`` in a child process (extract + map + store, workers incl.);
-- floor: ``Store.bulk_load`` of the same quads (dumped to an N-Quads file) into an empty store;
+- floor: ``Store.bulk_load`` of the same quads (dumped to an N-Quads file) into an empty store,
+  in a child process (the time is the load alone, measured inside it);
 - validate: the SHACL validation of ``narcokg validate`` (kg/fastvalidate.py) in a child
   process, in triples per second; up to ``--cli-validate-max`` releases also the whole
   ``narcokg validate``, which adds the Data Cube integrity checks (kg/datacube.py);
-- queries (largest size only): every ``queries/*.rq``, ``--repeat`` runs each: p50 and max.
+- queries (1,000 releases and up): every ``queries/*.rq`` in a child process, ``--repeat`` runs
+  each over the whole corpus, and for the queries that take ``release``, ``--repeat`` runs
+  bound to as many different releases (the per-release answer a user asks for): p50 and max.
 
-Peak memory is ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` (the largest child so far: build,
-its workers, validate) and ``RUSAGE_SELF`` for this process (floor load, queries). Linearity is
-the time per release at the largest size over that at 1,000 (or the next smaller size).
+Peak memory is measured per stage: the ``ru_maxrss`` that ``wait4`` reports for each child
+(build with its workers, floor load, validation, queries), so no stage hides behind another.
+Linearity is the time per release at the largest size over that at 1,000 (or the next
+smaller size).
 
 Run: ``python benchmarks/run.py --sizes 100,1000,10000`` (prints a table, writes
 ``benchmarks/results/<date>-<largest N>.json``). ``--reference-max N`` also times pySHACL for
@@ -28,7 +32,6 @@ import os
 import platform
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,7 +46,6 @@ sys.path.insert(0, str(HERE))
 
 from corpus import generate  # noqa: E402
 from kg.export import dump  # noqa: E402
-from kg.queries import load_queries, run_query  # noqa: E402
 
 NARCOKG = [sys.executable, "-m", "kg.cli"]
 SHAPES_ONLY = (
@@ -54,13 +56,31 @@ SHAPES_ONLY = (
 """The SHACL part of ``narcokg validate`` alone (the CLI also runs the Data Cube IC checks)."""
 
 
-def _timed(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, str]:
+def _timed(cmd: list[str], ok: tuple[int, ...] = (0,)) -> tuple[float, str, float]:
+    """Run ``cmd``; return its wall time, its stdout and its peak RSS in MB (``wait4``)."""
     t0 = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - t0
-    if done.returncode not in ok:
-        raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return elapsed, done.stdout
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - t0
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if child.returncode not in ok:
+        raise SystemExit(f"{' '.join(cmd)} failed ({child.returncode}):\n{stderr[-2000:]}")
+    return elapsed, stdout, _mb(usage.ru_maxrss)
+
+
+FLOOR = (
+    "import sys, time, pyoxigraph as ox\n"
+    "store = ox.Store(sys.argv[2])\n"
+    "t0 = time.perf_counter()\n"
+    "store.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_QUADS)\n"
+    "store.flush()\n"
+    "print(time.perf_counter() - t0)\n"
+)
+"""The store's own bulk load of the N-Quads dump (the floor), timed inside a child process."""
 
 
 def _mb(kilobytes: int) -> float:
@@ -84,22 +104,18 @@ def measure(
     cmd = [*NARCOKG, "build", str(corpus_dir), "--store", str(store_dir), "--no-dump"]
     if jobs:
         cmd += ["--jobs", str(jobs)]
-    build_s, _ = _timed(cmd)
+    build_s, _, build_mb = _timed(cmd)
     nq = work / "dump.nq"
     store = ox.Store.read_only(str(store_dir))
     quads = len(store)
     dump(store, nq)
     del store
-    floor = ox.Store(str(floor_dir))
-    t0 = time.perf_counter()
-    floor.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
-    floor.flush()
-    floor_s = time.perf_counter() - t0
-    del floor
-    shapes_s, out = _timed([sys.executable, "-c", SHAPES_ONLY, str(store_dir)])
+    _, floor_out, floor_mb = _timed([sys.executable, "-c", FLOOR, str(nq), str(floor_dir)])
+    floor_s = float(floor_out)
+    shapes_s, out, validate_mb = _timed([sys.executable, "-c", SHAPES_ONLY, str(store_dir)])
     validate_s = None
     if cli_validate:
-        validate_s, _ = _timed([*NARCOKG, "validate", "--store", str(store_dir)], ok=(0, 1))
+        validate_s, _, _ = _timed([*NARCOKG, "validate", "--store", str(store_dir)], ok=(0, 1))
     row: dict[str, Any] = {
         "releases": n,
         "quads": quads,
@@ -114,10 +130,13 @@ def measure(
         "validate_ms_per_release": round(1000 * shapes_s / n, 2),
         "validate_conforms": out.rstrip().endswith("conforms: yes"),
         "cli_validate_with_datacube_s": round(validate_s, 2) if validate_s else None,
+        "build_rss_mb": build_mb,
+        "floor_rss_mb": floor_mb,
+        "validate_rss_mb": validate_mb,
         "peak_child_rss_mb": _mb(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss),
     }
     if reference:
-        ref_s, _ = _timed(
+        ref_s, _, _ = _timed(
             [*NARCOKG, "validate", "--reference", "--store", str(store_dir)], ok=(0, 1)
         )
         row["reference_validate_s"] = round(ref_s, 2)
@@ -125,33 +144,20 @@ def measure(
     nq.unlink()
     shutil.rmtree(floor_dir, ignore_errors=True)
     if repeat:
-        row["queries"] = time_queries(store_dir, repeat)
+        queries_s, answer, queries_mb = _timed(
+            [sys.executable, str(HERE / "queries.py"), str(store_dir), "--repeat", str(repeat)]
+        )
+        row["queries"] = json.loads(answer)
+        row["queries_rss_mb"] = queries_mb
+        row["queries_s"] = round(queries_s, 1)
     return row
-
-
-def time_queries(store_dir: Path, repeat: int) -> dict[str, dict[str, float]]:
-    """p50 and max seconds of every catalogue query (no parameters) on the built store."""
-    out = {}
-    store = ox.Store.read_only(str(store_dir))
-    for name in load_queries():
-        times, rows = [], 0
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            rows = len(run_query(store, name).rows)
-            times.append(time.perf_counter() - t0)
-        out[name] = {
-            "p50_s": round(statistics.median(times), 3),
-            "max_s": round(max(times), 3),
-            "rows": rows,
-        }
-    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100,1000", help="comma-separated release counts")
     parser.add_argument("--jobs", type=int, default=None, help="build --jobs (default: cores)")
-    parser.add_argument("--repeat", type=int, default=5, help="runs of each query")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each query")
     parser.add_argument("--reference-max", type=int, default=100, help="time pySHACL up to N")
     parser.add_argument(
         "--cli-validate-max",
@@ -162,6 +168,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: tmp)")
     args = parser.parse_args()
     sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(","))
+    load_at_start = os.getloadavg()
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         work = Path(tmp)
         rows = []
@@ -197,12 +204,14 @@ def main() -> None:
             "cores": os.cpu_count(),
             "python": platform.python_version(),
             "pyoxigraph": ox.__version__,  # type: ignore[attr-defined]
-            "load_average": os.getloadavg(),
+            "load_average_at_start": load_at_start,
+            "load_average_at_end": os.getloadavg(),
         },
         "sizes": rows,
         "queries_at": last["releases"],
         "queries": last["queries"],
         "linearity": linear,
+        "targets": targets(rows, linear),
         "peak_self_rss_mb": _mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss),
         "peak_child_rss_mb": _mb(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss),
     }
@@ -214,8 +223,41 @@ def main() -> None:
     print(f"\nwrote {path.relative_to(HERE.parent)}")
 
 
+def targets(rows: list[dict[str, Any]], linear: dict[str, Any] | None) -> dict[str, Any]:
+    """Issue 7's targets, checked on the largest size: measured value and whether it is met."""
+    last = rows[-1]
+    queries = last.get("queries", {})
+    whole = max((q["p50_s"] for q in queries.values()), default=None)
+    per_release = max(
+        (q["per_release"]["p50_s"] for q in queries.values() if "per_release" in q), default=None
+    )
+    rss = max(last[k] for k in ("build_rss_mb", "floor_rss_mb", "validate_rss_mb"))
+    rss = max(rss, last.get("queries_rss_mb", 0))
+    out: dict[str, Any] = {
+        "releases": last["releases"],
+        "build_over_floor": {
+            "value": last["build_over_floor"],
+            "met": last["build_over_floor"] <= 5,
+        },
+        "validate_triples_per_s": {
+            "value": last["validate_triples_per_s"],
+            "met": last["validate_triples_per_s"] >= 40_000,
+        },
+        "slowest_query_p50_s": {"value": whole, "met": whole is not None and whole < 1},
+        "slowest_per_release_query_p50_s": {
+            "value": per_release,
+            "met": per_release is not None and per_release < 1,
+        },
+        "peak_rss_mb": {"value": rss, "met": rss < 4096},
+    }
+    if linear:
+        for key in ("build_per_release_ratio", "validate_per_release_ratio"):
+            out[key] = {"value": linear[key], "met": linear[key] <= 1.3}
+    return out
+
+
 def render(result: dict[str, Any]) -> str:
-    """The result as aligned text tables (Markdown pipes, so the README can quote them)."""
+    """The result as aligned text tables (Markdown pipes, so the docs can quote them)."""
     cols = [
         ("releases", "releases"),
         ("quads", "quads"),
@@ -225,26 +267,33 @@ def render(result: dict[str, Any]) -> str:
         ("build_over_floor", "build/floor"),
         ("validate_s", "validate s"),
         ("validate_triples_per_s", "triples/s"),
-        ("peak_child_rss_mb", "peak RSS MB"),
+        ("build_rss_mb", "build MB"),
+        ("floor_rss_mb", "floor MB"),
+        ("validate_rss_mb", "validate MB"),
+        ("queries_rss_mb", "queries MB"),
     ]
     lines = ["| " + " | ".join(h for _, h in cols) + " |", "|" + "---:|" * len(cols)]
     for row in result["sizes"]:
-        lines.append("| " + " | ".join(f"{row[k]:,}" for k, _ in cols) + " |")
-    lines += ["", f"Queries at {result['queries_at']:,} releases:", ""]
-    lines += ["| query | p50 s | max s | rows |", "|---|---:|---:|---:|"]
-    for name, q in result["queries"].items():
-        lines.append(f"| {name} | {q['p50_s']} | {q['max_s']} | {q['rows']:,} |")
+        cells = (row.get(k) for k, _ in cols)
+        lines.append("| " + " | ".join("" if c is None else f"{c:,}" for c in cells) + " |")
     sized = [r for r in result["sizes"] if "queries" in r]
-    if len(sized) > 1:
-        small, big = sized[-2], sized[-1]
-        lines += [
-            "",
-            f"Query p50 growth from {small['releases']:,} to {big['releases']:,} releases:",
-        ]
-        for name, q in big["queries"].items():
-            before = small["queries"].get(name, {}).get("p50_s") or 0
-            ratio = f"{q['p50_s'] / before:.1f}x" if before else "n/a"
-            lines.append(f"- {name}: {ratio}")
+    small = sized[-2] if len(sized) > 1 else None
+    lines += ["", f"Queries at {result['queries_at']:,} releases (p50 / max seconds):", ""]
+    head = "| query | whole corpus p50 | max | rows | one release p50 | max |"
+    if small:
+        head += f" growth from {small['releases']:,} (whole / one) |"
+    lines += [head, "|---|" + "---:|" * (head.count("|") - 2)]
+    for name, q in result["queries"].items():
+        one = q.get("per_release")
+        cells = [name, q["p50_s"], q["max_s"], f"{q['rows']:,}"]
+        cells += [one["p50_s"], one["max_s"]] if one else ["", ""]
+        if small:
+            before = small["queries"].get(name, {})
+            grow = [_ratio(q["p50_s"], before.get("p50_s"))]
+            if one:
+                grow.append(_ratio(one["p50_s"], before.get("per_release", {}).get("p50_s")))
+            cells.append(" / ".join(grow))
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     lin = result["linearity"]
     if lin:
         lines += [
@@ -258,11 +307,20 @@ def render(result: dict[str, Any]) -> str:
                 f"pySHACL reference at {row['releases']:,} releases: "
                 f"{row['reference_validate_s']} s ({row['reference_triples_per_s']:,} triples/s)."
             )
-    lines.append(
-        f"Peak RSS: this process {result['peak_self_rss_mb']} MB, largest child "
-        f"{result['peak_child_rss_mb']} MB."
-    )
+        if row.get("cli_validate_with_datacube_s"):
+            lines.append(
+                f"Whole `narcokg validate` (SHACL + Data Cube ICs) at {row['releases']:,} "
+                f"releases: {row['cli_validate_with_datacube_s']} s."
+            )
+    lines += ["", "Targets (issue 7) at the largest size:"]
+    for key, t in result["targets"].items():
+        if isinstance(t, dict):
+            lines.append(f"- {key}: {t['value']} ({'met' if t['met'] else 'NOT met'})")
     return "\n".join(lines)
+
+
+def _ratio(now: float, before: float | None) -> str:
+    return f"{now / before:.1f}x" if before else "n/a"
 
 
 if __name__ == "__main__":
