@@ -90,17 +90,23 @@ def build(
     help="Validate with pySHACL alone (slow); by default release graphs are checked by the "
     "SPARQL compilation of the same shapes (kg/fastvalidate.py), tested to agree with it.",
 )
-def validate(store_dir: Path, reference: bool) -> None:
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that check release graphs (default: one per core; 1: no workers).",
+)
+def validate(store_dir: Path, reference: bool, jobs: int | None) -> None:
     """Validate every release graph against shapes/ and the RDF Data Cube integrity constraints
     IC-1…IC-21 (kg/datacube.py); exit 1 when it does not conform."""
-    from kg.datacube import check_store
-    from kg.fastvalidate import validate_store
+    from kg.releasecheck import validate_all
     from kg.store import store_at
 
     with store_at(store_dir, create=False) as store:
-        report = validate_store(store, reference=reference, progress=_progress)
-        cube = check_store(store)
-    conforms = report.conforms and cube.conforms
+        result = validate_all(store, reference=reference, jobs=jobs, progress=_progress)
+    report, cube = result.shacl, result.cube
+    assert cube is not None
+    conforms = result.conforms
     shacl = report.text().rsplit("\n", 1)[0]  # its last line is SHACL's own "conforms: ..."
     click.echo(f"{shacl}\n{cube.text()}\nconforms: {'yes' if conforms else 'no'}")
     sys.exit(0 if conforms else 1)

@@ -32,7 +32,7 @@ sh:sparql constraints on node shapes (``$this`` pre-bound by joining the focus n
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,7 +50,6 @@ from kg.validate import (
     Finding,
     Severity,
     ValidationReport,
-    load_shapes,
 )
 
 RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
@@ -511,27 +510,42 @@ def live_checks(store: ox.Store, compiled: CompiledShapes) -> list[int]:
     return out
 
 
-def _release_findings(
-    store: ox.Store, graph: str, compiled: CompiledShapes, checks: list[int], scratch: ox.Store
-) -> Iterable[Finding]:
-    """Run the checks on one release graph, copied into ``scratch`` (which holds the vocabulary).
+def release_findings(
+    scratch: ox.Store,
+    graph: str,
+    quads: Iterable[ox.Quad],
+    compiled: CompiledShapes,
+    checks: Sequence[int],
+) -> list[Finding]:
+    """Run the checks on one release graph: its ``quads`` (in ``graph``) are added to
+    ``scratch``, which holds the vocabulary graph (:func:`scratch_store`), and removed after.
 
-    Why a copy: queried in the big store, patterns with an unbound subject are answered from
-    indexes over every graph and filtered afterwards, so the cost per release grew with the
-    store (1.8x per release from 1,000 to 10,000 releases). In a scratch store holding only
-    this release and the vocabulary it stays constant; copying is a few milliseconds.
+    Why a scratch store: queried in the big store, patterns with an unbound subject are
+    answered from indexes over every graph and filtered afterwards, so the cost per release
+    grew with the store (1.8x per release from 1,000 to 10,000 releases). In a scratch store
+    holding only this release and the vocabulary it stays constant; copying is a few
+    milliseconds. The caller chooses where the quads come from: the big store, or N-Triples
+    handed to a worker process (kg/releasecheck.py).
     """
     name = ox.NamedNode(graph)
-    scratch.extend(store.quads_for_pattern(None, None, None, name))
+    scratch.extend(quads)
     data: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
         name,
         ox.NamedNode(str(VOCABULARY_GRAPH)),
     ]
     try:
-        for k in checks:
-            yield from _check_findings(scratch, graph, compiled, k, data)
+        return [f for k in checks for f in _check_findings(scratch, graph, compiled, k, data)]
     finally:
         scratch.remove_graph(name)
+
+
+def scratch_store(vocabulary: Iterable[ox.Triple | ox.Quad]) -> ox.Store:
+    """An in-memory store holding ``vocabulary`` in the vocabulary graph, for
+    :func:`release_findings`."""
+    scratch = ox.Store()
+    name = ox.NamedNode(str(VOCABULARY_GRAPH))
+    scratch.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in vocabulary)
+    return scratch
 
 
 def _check_findings(
@@ -584,43 +598,51 @@ def validate_store(
     shapes_dir: Path | None = None,
     reference: bool = False,
     progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> ValidationReport:
     """Validate every release graph of ``store`` (fast path), and the other graphs (reference).
 
     ``reference=True`` runs pySHACL on everything (``kg.validate.validate``); so does a shapes
-    folder this compiler does not fully understand (``progress`` is told why).
+    folder this compiler does not fully understand (``progress`` is told why). Release graphs
+    are checked in up to ``jobs`` worker processes (:func:`kg.releasecheck.validate_all`,
+    which also runs the Data Cube checks in the same pass; ``jobs=None``: one per core, in
+    process for small stores), with the same findings whatever ``jobs``.
     """
-    from kg.store import to_dataset
-    from kg.validate import validate
+    from kg.releasecheck import validate_all
 
-    release_shapes, _ = load_shapes(shapes_dir)
-    compiled: CompiledShapes | None = None
-    if not reference:
-        try:
-            compiled = compile_shapes(release_shapes)
-        except Unsupported as exc:
-            if progress is not None:
-                progress(f"note: fast validation does not cover this SHACL ({exc}); using pySHACL")
-    if compiled is None:
-        return validate(to_dataset(store), shapes_dir=shapes_dir)
-    releases = sorted(
+    return validate_all(
+        store,
+        shapes_dir=shapes_dir,
+        reference=reference,
+        cube=False,
+        jobs=jobs,
+        progress=progress,
+    ).shacl
+
+
+def release_graph_names(store: ox.Store) -> list[str]:
+    """The release graphs of ``store``, sorted (the order of every report)."""
+    return sorted(
         g.value
         for g in store.named_graphs()
         if isinstance(g, ox.NamedNode) and g.value.startswith(RELEASE_GRAPH_PREFIX)
     )
-    findings: list[Finding] = []
-    checks = live_checks(store, compiled)
-    scratch = ox.Store()
-    vocabulary = ox.NamedNode(str(VOCABULARY_GRAPH))
-    scratch.extend(store.quads_for_pattern(None, None, None, vocabulary))
-    for graph in releases:
-        findings.extend(_release_findings(store, graph, compiled, checks, scratch))
-    # the graphs of a fixed size (vocabulary, corrections): the reference validator
-    rest = _other_graphs(store)
-    others = validate(rest, shapes_dir=shapes_dir or resources.shapes_dir())
-    findings.extend(others.findings)
-    findings.sort(key=_order)
-    return ValidationReport(findings=tuple(findings), graphs=(*releases, *others.graphs))
+
+
+def other_graphs_report(store: ox.Store, shapes_dir: Path | None) -> ValidationReport:
+    """pySHACL on the graphs of a fixed size (vocabulary, corrections): not release graphs."""
+    from kg.validate import validate
+
+    return validate(_other_graphs(store), shapes_dir=shapes_dir or resources.shapes_dir())
+
+
+def merge_reports(
+    releases: Sequence[str], findings: Iterable[Finding], others: ValidationReport
+) -> ValidationReport:
+    """One report: the release graphs' findings and the other graphs' report, in report order."""
+    merged = [*findings, *others.findings]
+    merged.sort(key=_order)
+    return ValidationReport(findings=tuple(merged), graphs=(*releases, *others.graphs))
 
 
 def _other_graphs(store: ox.Store) -> Dataset:

@@ -155,18 +155,27 @@ def map_releases(
 
 
 def ordered_map(
-    func: Callable[[Any], Any], items: Iterable[Any], jobs: int, *, window: int | None = None
+    func: Callable[[Any], Any],
+    items: Iterable[Any],
+    jobs: int,
+    *,
+    window: int | None = None,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
 ) -> Iterator[Any]:
     """``map(func, items)`` over ``jobs`` spawned processes, results in input order.
 
     Why bounded: at most ``window`` (default ``4 * jobs``) results wait for the parent at any
     time, so memory stays flat whatever the number of items. ``func`` must be a module-level
-    function (it is pickled by name).
+    function (it is pickled by name). ``initializer(*initargs)`` runs once in each worker, for
+    state every item needs (e.g. a vocabulary loaded once); it must not raise (a pool whose
+    initializer fails restarts workers forever), so keep a failure and raise it from ``func``.
+    ``items`` is consumed lazily, as workers free up.
     """
     context = multiprocessing.get_context("spawn")
     window = window or jobs * 4
     todo = iter(items)
-    with context.Pool(jobs) as pool:
+    with context.Pool(jobs, initializer, initargs) as pool:
         pending = deque(pool.apply_async(func, (item,)) for item in islice(todo, window))
         while pending:
             done = pending.popleft().get()
