@@ -231,10 +231,19 @@ def test_sigkill_during_a_first_build_leaves_each_graph_absent_or_complete(
             text=True,
         )
         assert process.stderr is not None
+        # wait for a random number of release graphs to be stored, then kill within the time
+        # one more graph takes: a kill drawn over the whole build's time landed before the
+        # first or after the last graph whenever the machine was loaded
+        stored_before_kill = run % RELEASES
+        seen = 0
         for line in process.stderr:
-            if line.startswith("stored vocabulary graph"):
+            if line.startswith("stored vocabulary graph") and stored_before_kill == 0:
                 break
-        time.sleep(rng.uniform(0, writing))
+            if line.startswith("stored https://"):
+                seen += 1
+                if seen == stored_before_kill:
+                    break
+        time.sleep(rng.uniform(0, writing / RELEASES))
         process.send_signal(signal.SIGKILL)
         process.stderr.close()
         killed = process.wait() == -signal.SIGKILL
