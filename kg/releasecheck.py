@@ -72,6 +72,10 @@ class StoreValidation:
         return self.shacl.conforms and (self.cube is None or self.cube.conforms)
 
 
+SCRATCH_RELEASES = 250
+"""Release graphs checked in one scratch store before it is replaced by a fresh one."""
+
+
 class ReleaseChecker:
     """Checks one release graph at a time, given as N-Triples; holds what every release needs.
 
@@ -90,10 +94,12 @@ class ReleaseChecker:
         cube: bool,
     ) -> None:
         triples = list(ox.parse(vocabulary, format=_NT))
+        self._vocabulary = triples
         self._shapes = shapes
         self._checks = list(checks)
         self._scratch = scratch_store(triples) if shapes is not None else None
         self._cube = CubeChecker(triples) if cube else None
+        self._since_fresh = 0
 
     def check(self, graph: str, ntriples: bytes) -> ReleaseOutcome:
         """Run the checks on the release graph ``graph`` whose content is ``ntriples``.
@@ -103,6 +109,13 @@ class ReleaseChecker:
         """
         triples = list(ox.parse(ntriples, format=_NT))
         findings: list[Finding] = []
+        if self._scratch is not None and self._since_fresh >= SCRATCH_RELEASES:
+            # an in-memory store keeps every term it has seen after its quads are removed,
+            # so a long-lived scratch store grew by each release's terms (1.3 GB per worker
+            # at 10,000 releases); a fresh one every few hundred releases keeps memory flat
+            self._scratch = scratch_store(self._vocabulary)
+            self._since_fresh = 0
+        self._since_fresh += 1
         if self._shapes is not None and self._scratch is not None:
             name = ox.NamedNode(graph)
             quads = (ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)

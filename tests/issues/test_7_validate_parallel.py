@@ -187,3 +187,19 @@ def test_validate_command_prints_the_same_with_one_or_two_jobs(
         one.stdout
     )
     shutil.rmtree(store_dir)
+
+
+def test_a_fresh_scratch_store_every_release_changes_no_finding(
+    broken: ox.Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers replace their scratch store every SCRATCH_RELEASES graphs (memory); exactness."""
+    import kg.releasecheck
+
+    assert kg.releasecheck.SCRATCH_RELEASES > 1
+    kept = validate_all(broken, jobs=1)
+    monkeypatch.setattr(kg.releasecheck, "SCRATCH_RELEASES", 1)
+    fresh = validate_all(broken, jobs=1)
+    assert fresh.shacl.findings == kept.shacl.findings
+    assert fresh.shacl.findings  # the broken store has findings to compare
+    assert fresh.cube is not None and kept.cube is not None
+    assert fresh.cube.results == kept.cube.results
