@@ -19,8 +19,8 @@ triples that share a blank node (a blank node label is scoped to one request bod
 
 Queries go through SPARQLWrapper. Remote stores cannot take pyoxigraph substitutions, and
 string templating would let a value rewrite the query, so a parameter is either applied to the
-answer's rows (the default; see ``run_remote_query`` for why) or appended as a ``VALUES``
-clause built from escaped RDF term syntax (``sparql_string``).
+answer's rows (the default; see ``run_remote_query`` for why) or bound by ``VALUES`` clauses
+built from escaped RDF term syntax (``sparql_string``), where the query marks its parameters.
 
 The password is read by the caller (the CLI reads ``NARCOKG_PASSWORD``) and is never put in a
 URL, a message or an exception: HTTP errors are reported as one line naming the URL without any
@@ -390,8 +390,11 @@ def run_remote_query(
     unbound and keeps the rows whose parameter column equals the value: no parameter text ever
     reaches the server, and the answer is the embedded store's, because every catalogue
     parameter is a result column that the query always binds (``bind_values`` checks it).
-    ``"values"`` appends an escaped ``VALUES`` clause so that the server does the selecting;
-    it is standard SPARQL and right on Oxigraph, but Virtuoso 7.2 evaluates it wrongly on
+    ``"values"`` puts escaped ``VALUES`` clauses where the query marks its parameters
+    (``# @bind``, see :mod:`kg.queries`; a trailing clause for unmarked ones) so that the server
+    does the selecting, early; it is standard SPARQL and right on Oxigraph (tested), and the
+    only fast choice for per-release questions on a big remote store, but Virtuoso 7.2 evaluates
+    it wrongly on
     figures.rq (rows of another release with a trailing VALUES, a row lost when the binding is
     put inside the WHERE clause or in a FILTER), hence not the default.
     """
