@@ -3,7 +3,8 @@
 Why: the CLI stays thin; this is the library entry point a notebook or a scheduler calls too.
 All input is read before anything is written, so bad input leaves the store as it was; each
 release graph is then extracted and mapped (in parallel, kg/parallel.py) and replaced in its own
-transaction, so a crash leaves every graph either old or new.
+transaction, so a crash leaves every graph either old or new. The answers of the
+release-scoped queries are kept beside the store as each graph lands (kg/kept_answers.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from kg.corpus import Release, iter_releases
 from kg.corrections import apply_corrections, read_corrections
 from kg.describe import publish
 from kg.extract import Extraction, Extractor
+from kg.kept_answers import KeptAnswers, answers_path, release_scoped, vocabulary_digest
 from kg.lexicon import Lexicon
 from kg.measures import default_measures
 from kg.namespaces import VOCABULARY_GRAPH
@@ -101,11 +103,18 @@ def build(
     corrections = read_corrections()  # reference corrections: refused before any write too
     summaries = []
     dumps: list[Path] = []
-    with store_at(store_dir) as store:
+    with (
+        store_at(store_dir) as store,
+        KeptAnswers.for_build(answers_path(store_dir), progress) as kept,
+    ):
         replace_graph(store, str(VOCABULARY_GRAPH), ontology)
         progress(f"stored vocabulary graph: {len(ontology)} triples")
+        kept.prepare(vocabulary_digest(store), release_scoped())
         for m in map_releases(releases, jobs=jobs, progress=progress):
+            # forget, store, keep: a crash between leaves the release missing, never stale
+            kept.forget(m.id)
             put_graph_ntriples(store, m.graph, m.ntriples)
+            kept.keep(m.id, m.graph, m.answers)
             summaries.append(
                 ReleaseSummary(
                     id=m.id,

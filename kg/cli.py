@@ -175,7 +175,8 @@ def _run_named_query(
     user: str | None = None,
     timeout: float | None = None,
 ) -> None:
-    from kg.queries import format_table, run_query
+    from kg.kept_answers import answer, answers_path
+    from kg.queries import format_table
     from kg.store import store_at
     from kg.watchdog import deadline
 
@@ -187,7 +188,7 @@ def _run_named_query(
         return
     limit = f"query {name}: no answer within {timeout:g} s (--timeout)" if timeout else ""
     with deadline(timeout, limit), store_at(store_dir, create=False) as store:
-        table = run_query(store, name, params)
+        table = answer(store, name, params, kept=answers_path(store_dir), note=_progress)
     echo(format_table(table, fmt))
 
 

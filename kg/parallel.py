@@ -24,7 +24,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any
 
@@ -63,6 +63,8 @@ class MappedRelease:
     implausible: int
     mentions: int
     unlinked: int
+    answers: dict[str, str] = field(default_factory=dict)
+    """The release-scoped queries' answers for this release, as JSON (kg/kept_answers.py)."""
 
 
 def _term(node: Any) -> str:
@@ -132,8 +134,12 @@ def process_extractor() -> Extractor:
 
 
 def map_release(release: Release) -> MappedRelease:
-    """Extract and map one release with this process's extractor."""
-    return map_extraction(process_extractor().extract(release))
+    """Extract and map one release with this process's extractor, and answer its
+    release-scoped queries while the graph is at hand (kg/kept_answers.py)."""
+    from kg.kept_answers import process_tabulator
+
+    mapped = map_extraction(process_extractor().extract(release))
+    return replace(mapped, answers=process_tabulator().answers(mapped.graph, mapped.ntriples))
 
 
 def map_releases(

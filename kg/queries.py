@@ -57,6 +57,14 @@ class Query:
     returns: tuple[str, ...]
     params: tuple[str, ...]
     text: str
+    scope: str = "store"
+
+
+SCOPES = ("store", "release")
+"""``#+ scope``: ``release`` declares that the answer for one release reads only that release's
+graph and the vocabulary graph, and that the whole-corpus answer is the per-release answers in
+release order, so it can be kept per release (kg/tables.py); ``store`` (the default) promises
+nothing."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,11 @@ def parse_query(path: Path) -> Query:
     if not returns:
         raise InputError(path, "#+ returns: names no column")
     params = _parse_list(path, "params", headers.get("params", ""))
+    scope = headers.get("scope", "store")
+    if scope not in SCOPES:
+        raise InputError(path, f"#+ scope: expected one of {', '.join(SCOPES)}, got {scope!r}")
+    if scope == "release" and "release" not in params:
+        raise InputError(path, "#+ scope: release needs the parameter release in #+ params")
     stray = sorted({m["name"] for m in _BIND_MARK.finditer(text)} - set(params))
     if stray:
         raise InputError(path, f"# @bind ?{stray[0]} names no parameter of #+ params")
@@ -117,6 +130,7 @@ def parse_query(path: Path) -> Query:
         returns=returns,
         params=params,
         text=text,
+        scope=scope,
     )
 
 

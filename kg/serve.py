@@ -33,6 +33,7 @@ from pathlib import Path
 from types import FrameType
 
 from kg.errors import InputError, KgError
+from kg.kept_answers import answers_path
 
 Echo = Callable[[str], None]
 STARTUP_SECONDS = 30.0
@@ -144,6 +145,12 @@ def serve(
             raise InputError(store_dir, "no store here; run `narcokg build` first or pass --store")
         location = store_dir
         command = [binary, "serve"]
+        # updates through the server would leave the kept answers stale: drop them (a build
+        # makes them again; until then queries run in the store)
+        kept = answers_path(store_dir)
+        if kept.exists():
+            kept.unlink()
+            progress(f"removed {kept}: a writable server could make its answers stale")
     else:
         holder = snapshot(store_dir)
         location = holder / "store"

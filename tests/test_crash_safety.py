@@ -9,7 +9,9 @@ kills land among the per-release transactions). After every kill:
 - the store opens read-write (not corrupt, lock released) and every release graph is exactly
   its A or exactly its B version, quad for quad; the vocabulary graph is complete;
 - the dumps under their real names parse to the end (never truncated);
-- the next build of the same version completes and leaves every graph at that version.
+- the next build of the same version completes and leaves every graph at that version;
+- every release-scoped query answers exactly as when run in the store: from the kept answers
+  (kg/kept_answers.py) when they survived the kill fresh, from the store when they did not.
 
 Seeds are fixed, so a failure replays. The figures go to tests/.reliability/figures.json.
 """
@@ -26,6 +28,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.kept_answers import answer, answers_path, release_scoped
+from kg.queries import run_query
 from tests.conftest import ROOT, narcokg
 from tests.reliability_log import record
 
@@ -183,6 +187,11 @@ def test_sigkill_at_random_moments_leaves_every_graph_old_or_new(tmp_path: Path)
 
         opened = ox.Store(str(store))  # read-write: the lock is free and the files are sound
         seen = _check(_state(opened), a, b)
+        notes: list[str] = []
+        for query in release_scoped():
+            got = answer(opened, query.name, kept=answers_path(store), note=notes.append)
+            assert got == run_query(opened, query.name), (run, query.name)
+        outcomes["kept answers: fresh" if not notes else "kept answers: stale, not used"] += 1
         del opened
         dumps_checked += _check_dumps(store.parent, a, b)
         moment = "during writes" if during_writes else "at random"
@@ -197,6 +206,7 @@ def test_sigkill_at_random_moments_leaves_every_graph_old_or_new(tmp_path: Path)
         current = target
 
     killed_total = sum(n for k, n in outcomes.items() if k.startswith("killed"))
+    assert outcomes["kept answers: stale, not used"] > 0, outcomes  # some kills left them stale
     assert killed_total >= RUNS - 2, outcomes
     assert any("mixed" in k for k in outcomes), outcomes  # some kills did land between graphs
     record("crash_safety", "runs", RUNS)
