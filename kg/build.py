@@ -17,7 +17,13 @@ from kg.corpus import Release, iter_releases
 from kg.corrections import apply_corrections, read_corrections
 from kg.describe import publish
 from kg.extract import Extraction, Extractor
-from kg.kept_answers import KeptAnswers, answers_path, release_scoped, vocabulary_digest
+from kg.kept_answers import (
+    Kept,
+    KeptAnswers,
+    answers_path,
+    process_tabulator,
+    vocabulary_digest,
+)
 from kg.lexicon import Lexicon
 from kg.measures import default_measures
 from kg.namespaces import VOCABULARY_GRAPH
@@ -101,6 +107,8 @@ def build(
     # (this also builds the in-process extractor, which map_releases then reuses)
     process_extractor()
     corrections = read_corrections()  # reference corrections: refused before any write too
+    # and the queries whose answers are kept: a broken one fails here (it is run once, empty)
+    scoped = list(process_tabulator().queries.values())
     summaries = []
     dumps: list[Path] = []
     with (
@@ -109,12 +117,13 @@ def build(
     ):
         replace_graph(store, str(VOCABULARY_GRAPH), ontology)
         progress(f"stored vocabulary graph: {len(ontology)} triples")
-        kept.prepare(vocabulary_digest(store), release_scoped())
+        kept.prepare(vocabulary_digest(store), scoped)
+        stored: Kept | None = None
         for m in map_releases(releases, jobs=jobs, progress=progress):
             # forget, store, keep: a crash between leaves the release missing, never stale
-            kept.forget(m.id)
+            kept.record(stored, m.id)
             put_graph_ntriples(store, m.graph, m.ntriples)
-            kept.keep(m.id, m.graph, m.answers)
+            stored = (m.id, m.graph, m.answers)
             summaries.append(
                 ReleaseSummary(
                     id=m.id,
@@ -127,8 +136,16 @@ def build(
                 )
             )
             progress(f"stored {m.graph}: {m.triples} triples")
+        kept.record(stored, None)
+        progress(
+            f"kept answers of {len(scoped)} queries for {len(summaries)} releases: {kept.path}"
+        )
         # revised figures for the releases now in the store (kg/corrections.py)
         apply_corrections(store, corrections, progress)
+        # compact what the per-release transactions left in many small files: whole-corpus
+        # queries then read far fewer of them (release_timeline at 10,000 releases: 1.2 s ->
+        # 0.7 s, for 15 s of compaction)
+        store.optimize()
         if dump_dir is not None:
             # TriG, N-Quads, JSON-LD (+ context), Turtle per graph, then void.ttl describing them
             dumps.extend(publish(store, dump_dir, progress=progress))

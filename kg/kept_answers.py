@@ -10,12 +10,12 @@ those queries while each graph is at hand (:class:`Tabulator`, ~20 ms per releas
 build keeps the answers in a SQLite file beside the store (:class:`KeptAnswers`): one JSON array
 of rows per query and release. A whole-corpus answer is those arrays in release order.
 
-A kept answer is used only when it is provably the query's answer; otherwise the query runs in
-the store, slow but right, and ``narcokg build`` refreshes the file:
+A kept answer is used only while the file matches the store by every check below; otherwise
+the query runs in the store, slow but right, and ``narcokg build`` refreshes the file:
 
-- The build writes it in two steps around each release graph's own transaction: forget the
-  release (commit), store the graph, keep its answers (commit). A crash in between leaves the
-  release missing from the file, never stale.
+- The build forgets a release in the file (commit) before it stores the release's graph, and
+  keeps its answers only after (in the commit that forgets the next one). A crash in between
+  leaves the release missing from the file, never stale.
 - The file records the SHA-256 of each query's text and of the vocabulary graph the answers were
   computed with. It is used only while both match and it holds exactly the store's release
   graphs.
@@ -38,7 +38,7 @@ from kg.errors import InputError
 from kg.namespaces import VOCABULARY_GRAPH, release_graph
 from kg.queries import Query, Table, load_queries, run_query
 
-FORMAT = "narcokg-kept-answers/1"
+FORMAT = "narcokg-kept-answers/2"
 """Written into the file; a file of another format is rebuilt, never read."""
 
 SUFFIX = ".answers.sqlite"
@@ -46,14 +46,19 @@ SCRATCH_RELEASES = 250
 """Release graphs answered in one scratch store before it is replaced (memory stays flat)."""
 
 _RELEASE_PREFIX = release_graph("")
+Kept = tuple[str, str, Mapping[str, str]]
+"""A release's id, graph IRI and answers (query name → JSON array of rows)."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS query (name TEXT PRIMARY KEY, digest TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS release (id TEXT PRIMARY KEY, graph TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS answer (
-  query TEXT NOT NULL, release TEXT NOT NULL, rows TEXT NOT NULL, PRIMARY KEY (query, release)
+  release TEXT NOT NULL, query TEXT NOT NULL, rows TEXT NOT NULL, PRIMARY KEY (release, query)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS answer_by_query ON answer (query, release);
 """
+# keyed by release first: the build forgets a release's answers before replacing its graph,
+# and a lookup that scanned the table would make a build quadratic
 
 
 def answers_path(store_dir: Path) -> Path:
@@ -115,7 +120,9 @@ class Tabulator:
         self.vocabulary = vocabulary
         self.queries = {q.name: q for q in queries}
         self._scratch = self._fresh()
-        self._answered = 0
+        self._answered = 0  # releases answered in the current scratch store
+        for query in self.queries:  # a query the store cannot run fails now, not mid-build
+            run_query(self._scratch, query, queries=self.queries)
 
     def _fresh(self) -> ox.Store:
         scratch = ox.Store()
@@ -123,24 +130,46 @@ class Tabulator:
         scratch.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in self.vocabulary)
         return scratch
 
-    def answers(self, graph: str, ntriples: bytes) -> dict[str, str]:
-        """Each query's rows for this release graph, as a compact JSON array, by query name."""
-        if self._answered and self._answered % SCRATCH_RELEASES == 0:
-            self._scratch = self._fresh()
-        self._answered += 1
-        name = ox.NamedNode(graph)
-        self._scratch.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
+    def answers(self, graph: str, ntriples: bytes, release: str) -> dict[str, str]:
+        """Each query's rows for one release graph, as a compact JSON array, by query name."""
+        return self.answers_many([(release, graph, ntriples)])[0]
+
+    def answers_many(self, releases: Sequence[tuple[str, str, bytes]]) -> list[dict[str, str]]:
+        """The answers of several releases, given as (id, graph IRI, N-Triples), in that order.
+
+        They are loaded together and each query runs once over all of them; its rows are then
+        dealt out by their ``release`` column, which keeps each release's rows in order (a
+        scoped query orders by release first, and its answer for one release is its rows for
+        that release: tests/test_query_binding.py, tests/issues/test_7_kept_answers.py).
+        """
+        if self._answered >= SCRATCH_RELEASES:
+            self._scratch, self._answered = self._fresh(), 0
+        self._answered += len(releases)
+        names = [ox.NamedNode(graph) for _, graph, _ in releases]
         try:
-            return {
-                query: json.dumps(
-                    run_query(self._scratch, query, queries=self.queries).rows,
-                    ensure_ascii=False,
-                    separators=(",", ":"),
-                )
-                for query in self.queries
-            }
+            for name, (_, _, ntriples) in zip(names, releases, strict=True):
+                self._scratch.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
+            dealt: list[dict[str, list[tuple[str, ...]]]] = [{} for _ in releases]
+            index = {release: i for i, (release, _, _) in enumerate(releases)}
+            for query in self.queries.values():
+                table = run_query(self._scratch, query.name, queries=self.queries)
+                column = table.columns.index("release")
+                for answer in dealt:
+                    answer[query.name] = []
+                for row in table.rows:
+                    if row[column] not in index:  # the query broke its #+ scope promise
+                        raise ValueError(f"{query.name}: a row of release {row[column]!r}")
+                    dealt[index[row[column]]][query.name].append(row)
+            return [
+                {
+                    name: json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+                    for name, rows in answer.items()
+                }
+                for answer in dealt
+            ]
         finally:
-            self._scratch.remove_graph(name)
+            for name in names:
+                self._scratch.remove_graph(name)
 
 
 _tabulator: Tabulator | None = None
@@ -251,20 +280,33 @@ class KeptAnswers:
         db.executemany("INSERT OR REPLACE INTO query VALUES (?, ?)", digests.items())
         db.commit()
 
-    def forget(self, release: str) -> None:
-        """Remove a release before its graph is replaced (committed at once)."""
-        self._db.execute("DELETE FROM answer WHERE release = ?", (release,))
-        self._db.execute("DELETE FROM release WHERE id = ?", (release,))
+    def record(self, stored: Kept | None, storing: str | None) -> None:
+        """In one commit: keep the answers of the release just ``stored`` (its id, graph and
+        answers), and forget the release whose graph is ``storing`` next.
+
+        The build calls it before each graph it stores and once after the last, so a release
+        is forgotten before its graph changes and kept only once the new graph is in.
+        """
+        if stored is not None:
+            release, graph, answers = stored
+            self._db.execute("DELETE FROM answer WHERE release = ?", (release,))
+            self._db.executemany(
+                "INSERT INTO answer VALUES (?, ?, ?)",
+                ((release, query, rows) for query, rows in answers.items()),
+            )
+            self._db.execute("INSERT OR REPLACE INTO release VALUES (?, ?)", (release, graph))
+        if storing is not None:
+            self._db.execute("DELETE FROM answer WHERE release = ?", (storing,))
+            self._db.execute("DELETE FROM release WHERE id = ?", (storing,))
         self._db.commit()
 
+    def forget(self, release: str) -> None:
+        """Remove a release (committed at once)."""
+        self.record(None, release)
+
     def keep(self, release: str, graph: str, answers: Mapping[str, str]) -> None:
-        """Record a release's answers once its graph is stored (committed at once)."""
-        self._db.executemany(
-            "INSERT OR REPLACE INTO answer VALUES (?, ?, ?)",
-            ((query, release, rows) for query, rows in answers.items()),
-        )
-        self._db.execute("INSERT OR REPLACE INTO release VALUES (?, ?)", (release, graph))
-        self._db.commit()
+        """Record a release's answers (committed at once)."""
+        self.record((release, graph, answers), None)
 
     # -- reading ------------------------------------------------------------------------
 

@@ -117,8 +117,8 @@ def parse_query(path: Path) -> Query:
     scope = headers.get("scope", "store")
     if scope not in SCOPES:
         raise InputError(path, f"#+ scope: expected one of {', '.join(SCOPES)}, got {scope!r}")
-    if scope == "release" and "release" not in params:
-        raise InputError(path, "#+ scope: release needs the parameter release in #+ params")
+    if scope == "release" and not ("release" in params and "release" in returns):
+        raise InputError(path, "#+ scope: release needs the column and the parameter release")
     stray = sorted({m["name"] for m in _BIND_MARK.finditer(text)} - set(params))
     if stray:
         raise InputError(path, f"# @bind ?{stray[0]} names no parameter of #+ params")

@@ -28,7 +28,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import InputError
-from kg.queries import run_query
+from kg.kept_answers import answer, answers_path
 from kg.svg import Bar, bar_chart, heatmap, stacked_bars
 
 NKGV = "https://w3id.org/narcotics-kg/id/"
@@ -178,10 +178,10 @@ def quality_chart(figures: list[dict[str, str]], corrected: dict[str, int]) -> s
     return stacked_bars(rows, series)
 
 
-def render(store: ox.Store, *, generated: dt.date | None = None) -> str:
-    """The whole report as one HTML string."""
-    figures = run_query(store, "figures").as_dicts()
-    jurisdictions = run_query(store, "jurisdictions_per_release").as_dicts()
+def render(store: ox.Store, *, generated: dt.date | None = None, kept: Path | None = None) -> str:
+    """The whole report as one HTML string (tables from the kept answers ``kept`` if fresh)."""
+    figures = answer(store, "figures", kept=kept).as_dicts()
+    jurisdictions = answer(store, "jurisdictions_per_release", kept=kept).as_dicts()
     labels = _labels(store)
     corrected = _corrected(store)
     releases = sorted({f["release"] for f in figures})
@@ -219,7 +219,7 @@ def write_report(store_dir: Path, out: Path) -> Path:
     if not store_dir.is_dir():
         raise InputError(store_dir, "no store here; run `narcokg build` first or pass --store")
     store = ox.Store.read_only(str(store_dir))
-    text = render(store)
+    text = render(store, kept=answers_path(store_dir))
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     try:
