@@ -6,7 +6,7 @@ literal of an answer is one RocksDB read, so a bare scan of one predicate return
 1.4 s. No rewrite of a query gets under that floor. The answer for *one* release, though, comes
 from that release's graph and the vocabulary alone (what ``#+ scope: release`` declares, and
 tests/issues/test_7_kept_answers.py checks) in a few milliseconds. So the build's workers answer
-those queries while each graph is at hand (:class:`Tabulator`, ~20 ms per release), and the
+those queries while the graphs are at hand (:class:`Tabulator`, ~9 ms per release), and the
 build keeps the answers in a SQLite file beside the store (:class:`KeptAnswers`): one JSON array
 of rows per query and release. A whole-corpus answer is those arrays in release order.
 
