@@ -77,8 +77,20 @@ class Match:
     entry: Entry
 
 
+GAP = "…"
+"""In an alias, up to :data:`GAP_WORDS` words of one clause: a long title is named by its
+ends (``circular on … "laughing gas" problem``), whatever its translation puts between."""
+GAP_WORDS = 6
+_GAP_PATTERN = rf"(?:[\s\-‐–]+[^\s\-‐–.,;:!?\"“”]+){{0,{GAP_WORDS}}}?[\s\-‐–]+"
+
+
 def _alias_pattern(alias: str) -> str:
-    """A regex for ``alias``: spaces/hyphens interchangeable, straight or curly quotes."""
+    """A regex for ``alias``: spaces/hyphens interchangeable, straight or curly quotes, and
+    :data:`GAP` for a few words left unsaid."""
+    return _GAP_PATTERN.join(_literal_pattern(piece) for piece in alias.split(GAP))
+
+
+def _literal_pattern(alias: str) -> str:
     parts: list[str] = []
     for token in re.split(r"([\s\-‐–]+|[\"“”'’])", alias.strip()):
         if not token:
@@ -212,8 +224,8 @@ class Lexicon:
             return []
         out = []
         for m in pattern.finditer(text):
-            key = _normalise(m.group(0))
-            entry = table.get(key)
+            # each name is its own named group: a name with a gap matches text it does not spell
+            entry = table.get(m.lastgroup or "")
             if entry is not None:
                 out.append(Match(m.start(), m.end(), m.group(0), entry))
         return out
@@ -230,8 +242,9 @@ class Lexicon:
         if not table:
             return None, table
         names = sorted(table, key=lambda n: (-len(n), n))
-        alternation = "|".join(_alias_pattern(n) for n in names)
-        return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE), table
+        alternation = "|".join(f"(?P<n{i}>{_alias_pattern(n)})" for i, n in enumerate(names))
+        groups = {f"n{i}": table[n] for i, n in enumerate(names)}
+        return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE), groups
 
 
 def _normalise(name: str) -> str:

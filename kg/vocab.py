@@ -15,7 +15,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from kg.lexicon import Entry, Lexicon, Scheme
+from kg.lexicon import GAP, Entry, Lexicon, Scheme
 from kg.links import links_graph
 from kg.links import write as write_links
 from kg.measures import MeasureBook, default_measures
@@ -56,7 +56,9 @@ def _entry(g: Graph, scheme_iri: URIRef, e: Entry) -> None:
     iri = URIRef(e.iri)
     _concept(g, iri, scheme_iri, e.cls, e.label, e.definition)
     for alias in e.names[1:]:
-        g.add((iri, SKOS.altLabel, Literal(alias, lang="en")))
+        # an alias with a gap is a search pattern, not a name anyone writes: a hidden label
+        kind = SKOS.hiddenLabel if GAP in alias else SKOS.altLabel
+        g.add((iri, kind, Literal(alias, lang="en")))
     if e.notation:
         g.add((iri, SKOS.notation, Literal(e.notation)))
     if e.wikidata:
