@@ -48,15 +48,14 @@ PUBLISHERS = (
     "Provincial Public Security Department",
 )
 FILLER = (
-    "Vigorously strengthen border investigations, promptly study and judge the situation of "
-    "drug infiltration, and improve the interdiction system.",
+    "Tighten checks along the border, assess how drugs enter from abroad, and close the gaps "
+    "in interception.",
     "Deepen the investigation of key links and strengthen the supervision of key varieties.",
     "Strengthen youth drug prevention education and popularize drug control education in schools.",
     "Normalize and promote the management of drug addicts and strengthen hierarchical and "
     "categorical control.",
-    "Carry out law enforcement cooperation with the anti-narcotics departments of relevant "
-    "countries.",
-    "The atmosphere of the whole society consciously resisting drugs has become stronger.",
+    "Work with the drug police of neighbouring countries on joint cases.",
+    "More and more people now turn drugs down of their own accord.",
 )
 
 
