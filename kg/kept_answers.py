@@ -35,7 +35,8 @@ from types import TracebackType
 import pyoxigraph as ox
 
 from kg.errors import InputError
-from kg.namespaces import VOCABULARY_GRAPH, release_graph
+from kg.fastvalidate import release_graph_names, scratch_store
+from kg.namespaces import VOCABULARY_GRAPH
 from kg.queries import Query, Table, load_queries, run_query
 
 FORMAT = "narcokg-kept-answers/2"
@@ -45,20 +46,20 @@ SUFFIX = ".answers.sqlite"
 SCRATCH_RELEASES = 250
 """Release graphs answered in one scratch store before it is replaced (memory stays flat)."""
 
-_RELEASE_PREFIX = release_graph("")
 Kept = tuple[str, str, Mapping[str, str]]
 """A release's id, graph IRI and answers (query name → JSON array of rows)."""
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS query (name TEXT PRIMARY KEY, digest TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS release (id TEXT PRIMARY KEY, graph TEXT NOT NULL UNIQUE);
+-- keyed by release first: the build forgets a release before replacing its graph, and a
+-- delete that scanned the table made the build quadratic
 CREATE TABLE IF NOT EXISTS answer (
   release TEXT NOT NULL, query TEXT NOT NULL, rows TEXT NOT NULL, PRIMARY KEY (release, query)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS answer_by_query ON answer (query, release);
 """
-# keyed by release first: the build forgets a release's answers before replacing its graph,
-# and a lookup that scanned the table would make a build quadratic
 
 
 def answers_path(store_dir: Path) -> Path:
@@ -99,43 +100,25 @@ def vocabulary_digest(store: ox.Store) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def release_graphs(store: ox.Store) -> set[str]:
-    """The IRIs of the store's release graphs."""
-    return {
-        g.value
-        for g in store.named_graphs()
-        if isinstance(g, ox.NamedNode) and g.value.startswith(_RELEASE_PREFIX)
-    }
-
-
 class Tabulator:
-    """Answers the release-scoped queries for one release graph at a time (in a build worker).
+    """Answers the release-scoped queries for a few release graphs at a time (in a build worker).
 
-    A scratch in-memory store holds the vocabulary graph; each release graph is loaded into it,
-    every query answered over it unbound (the store holds just that release), and the graph
-    removed again.
+    A scratch in-memory store holds the vocabulary graph; the release graphs are loaded into
+    it, every query answered over them unbound (the store holds just those releases), and the
+    graphs removed again.
     """
 
     def __init__(self, vocabulary: Sequence[ox.Triple], queries: Sequence[Query]) -> None:
         self.vocabulary = vocabulary
         self.queries = {q.name: q for q in queries}
-        self._scratch = self._fresh()
+        self._scratch = scratch_store(vocabulary)
         self._answered = 0  # releases answered in the current scratch store
         for query in self.queries:  # a query the store cannot run fails now, not mid-build
             run_query(self._scratch, query, queries=self.queries)
 
-    def _fresh(self) -> ox.Store:
-        scratch = ox.Store()
-        name = ox.NamedNode(str(VOCABULARY_GRAPH))
-        scratch.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in self.vocabulary)
-        return scratch
-
-    def answers(self, graph: str, ntriples: bytes, release: str) -> dict[str, str]:
-        """Each query's rows for one release graph, as a compact JSON array, by query name."""
-        return self.answers_many([(release, graph, ntriples)])[0]
-
-    def answers_many(self, releases: Sequence[tuple[str, str, bytes]]) -> list[dict[str, str]]:
-        """The answers of several releases, given as (id, graph IRI, N-Triples), in that order.
+    def answers(self, releases: Sequence[tuple[str, str, bytes]]) -> list[dict[str, str]]:
+        """Each query's rows as a compact JSON array, by query name, for each of ``releases``
+        (given as id, graph IRI, N-Triples), in that order.
 
         They are loaded together and each query runs once over all of them; its rows are then
         dealt out by their ``release`` column, which keeps each release's rows in order (a
@@ -143,7 +126,8 @@ class Tabulator:
         that release: tests/test_query_binding.py, tests/issues/test_7_kept_answers.py).
         """
         if self._answered >= SCRATCH_RELEASES:
-            self._scratch, self._answered = self._fresh(), 0
+            # an in-memory store keeps every term it has seen: a fresh one keeps memory flat
+            self._scratch, self._answered = scratch_store(self.vocabulary), 0
         self._answered += len(releases)
         names = [ox.NamedNode(graph) for _, graph, _ in releases]
         try:
@@ -200,21 +184,18 @@ class KeptAnswers:
         started afresh: it only ever holds what a build can compute again."""
         try:
             kept = cls._open_writable(path)
-            if kept._meta("format") == FORMAT:
+            found = kept._meta("format")
+            if found in (None, FORMAT):
+                kept._db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
+                kept._db.commit()
                 return kept
-            if kept._meta("format") is not None:
-                raise sqlite3.DatabaseError(f"format {kept._meta('format')!r}")
-            kept._db.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
-            kept._db.commit()
-            return kept
+            kept.close()
+            raise sqlite3.DatabaseError(f"format {found!r}")
         except sqlite3.DatabaseError as exc:
             if progress is not None:
                 progress(f"warning: {path}: kept answers unusable ({exc}); starting afresh")
             path.unlink(missing_ok=True)
-            kept = cls._open_writable(path)
-            kept._db.execute("INSERT INTO meta VALUES ('format', ?)", (FORMAT,))
-            kept._db.commit()
-            return kept
+            return cls.for_build(path)
 
     @classmethod
     def _open_writable(cls, path: Path) -> KeptAnswers:
@@ -300,14 +281,6 @@ class KeptAnswers:
             self._db.execute("DELETE FROM release WHERE id = ?", (storing,))
         self._db.commit()
 
-    def forget(self, release: str) -> None:
-        """Remove a release (committed at once)."""
-        self.record(None, release)
-
-    def keep(self, release: str, graph: str, answers: Mapping[str, str]) -> None:
-        """Record a release's answers (committed at once)."""
-        self.record((release, graph, answers), None)
-
     # -- reading ------------------------------------------------------------------------
 
     def stale(self, store: ox.Store, query: Query) -> str | None:
@@ -321,7 +294,7 @@ class KeptAnswers:
         if self._meta("vocabulary") != vocabulary_digest(store):
             return "the vocabulary graph changed since they were computed"
         kept = {g for (g,) in db.execute("SELECT graph FROM release")}
-        if kept != release_graphs(store):
+        if kept != set(release_graph_names(store)):
             return "they do not cover the store's release graphs"
         (answered,) = db.execute(
             "SELECT count(*) FROM answer WHERE query = ?", (query.name,)

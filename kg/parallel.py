@@ -145,7 +145,7 @@ def map_batch(releases: Sequence[Release]) -> list[MappedRelease]:
 
     extractor = process_extractor()
     mapped = [map_extraction(extractor.extract(release)) for release in releases]
-    answers = process_tabulator().answers_many([(m.id, m.graph, m.ntriples) for m in mapped])
+    answers = process_tabulator().answers([(m.id, m.graph, m.ntriples) for m in mapped])
     return [replace(m, answers=a) for m, a in zip(mapped, answers, strict=True)]
 
 

@@ -184,7 +184,7 @@ def test_a_crash_between_forget_and_keep_leaves_the_release_missing_not_stale(
     store = ox.Store(str(store_dir))
     first = _release_ids(store)[0]
     with KeptAnswers.for_build(answers_path(store_dir)) as kept:
-        kept.forget(first)  # ... and the build dies before keep()
+        kept.record(None, first)  # forgotten, and the build dies before it keeps it again
     notes: list[str] = []
     got = answer(store, "figures", kept=answers_path(store_dir), note=notes.append)
     assert got == run_query(store, "figures")
@@ -263,15 +263,17 @@ def test_a_tabulator_answers_the_same_across_scratch_stores(
     mapped = [map_extraction(process_extractor().extract(r)) for r in releases]
     vocabulary = kept_answers.process_tabulator().vocabulary
     queries = release_scoped()
-    reference = [Tabulator(vocabulary, queries).answers(m.graph, m.ntriples, m.id) for m in mapped]
+    reference = [
+        Tabulator(vocabulary, queries).answers([(m.id, m.graph, m.ntriples)])[0] for m in mapped
+    ]
     assert len(reference) == 6 and all(set(a) == set(SCOPED) for a in reference)
     # one at a time in a scratch store renewed every two releases, or all six at once
     monkeypatch.setattr(kept_answers, "SCRATCH_RELEASES", 2)
     reused = Tabulator(vocabulary, queries)
-    assert [reused.answers(m.graph, m.ntriples, m.id) for m in mapped] == reference
+    assert [reused.answers([(m.id, m.graph, m.ntriples)])[0] for m in mapped] == reference
     together = Tabulator(vocabulary, queries)
-    assert together.answers_many([(m.id, m.graph, m.ntriples) for m in mapped]) == reference
-    assert together.answers_many([(m.id, m.graph, m.ntriples) for m in mapped[3:]]) == reference[3:]
+    assert together.answers([(m.id, m.graph, m.ntriples) for m in mapped]) == reference
+    assert together.answers([(m.id, m.graph, m.ntriples) for m in mapped[3:]]) == reference[3:]
     assert sum(len(json.loads(a["figures"])) for a in reference) > 20
 
 
