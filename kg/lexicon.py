@@ -219,13 +219,14 @@ class Lexicon:
         in file order wins; restricting ``schemes`` picks another.
         """
         wanted = frozenset(schemes) if schemes is not None else None
-        pattern, table = self._matcher(wanted)
+        pattern, table, gaps = self._matcher(wanted)
         if pattern is None:
             return []
         out = []
         for m in pattern.finditer(text):
-            # each name is its own named group: a name with a gap matches text it does not spell
-            entry = table.get(m.lastgroup or "")
+            entry = table.get(_normalise(m.group(0)))
+            if entry is None:  # a name with a gap matches text it does not spell
+                entry = next((e for gap, e in gaps if gap.fullmatch(m.group(0))), None)
             if entry is not None:
                 out.append(Match(m.start(), m.end(), m.group(0), entry))
         return out
@@ -233,18 +234,18 @@ class Lexicon:
     @cache  # noqa: B019 - a lexicon lives as long as the process; few scheme sets are asked
     def _matcher(
         self, wanted: frozenset[str] | None
-    ) -> tuple[re.Pattern[str] | None, dict[str, Entry]]:
+    ) -> tuple[re.Pattern[str] | None, dict[str, Entry], list[tuple[re.Pattern[str], Entry]]]:
         table: dict[str, Entry] = {}
         for name, entries in self._names.items():
             chosen = [e for e in entries if wanted is None or e.scheme in wanted]
             if chosen:
                 table.setdefault(_normalise(name), chosen[0])
         if not table:
-            return None, table
+            return None, table, []
         names = sorted(table, key=lambda n: (-len(n), n))
-        alternation = "|".join(f"(?P<n{i}>{_alias_pattern(n)})" for i, n in enumerate(names))
-        groups = {f"n{i}": table[n] for i, n in enumerate(names)}
-        return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE), groups
+        alternation = "|".join(_alias_pattern(n) for n in names)
+        gaps = [(re.compile(_alias_pattern(n), re.IGNORECASE), table[n]) for n in names if GAP in n]
+        return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE), table, gaps
 
 
 def _normalise(name: str) -> str:
