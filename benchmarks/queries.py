@@ -8,10 +8,10 @@ Each query runs ``--repeat`` times over the whole corpus, as ``narcokg query NAM
 query that takes ``release`` also runs ``--repeat`` times bound to as many different releases,
 spread over the store (``narcokg query NAME --param release=ID``): that is the question a user
 asks of one release, and its cost must not grow with the corpus. Times are wall-clock seconds
-of ``kg.kept_answers.answer``, the command line's path: the build's kept answers for the
+of ``kg.store.kept_answers.answer``, the command line's path: the build's kept answers for the
 ``#+ scope: release`` queries when they are fresh (``answered_from`` says which), the store
 otherwise; either way every row is turned into Python strings. ``--store-repeat K`` also times
-the scoped queries' whole-corpus answers run in the store itself (``kg.queries.run_query``),
+the scoped queries' whole-corpus answers run in the store itself (``kg.queries.run.run_query``),
 K times each, so the cost without the kept answers stays on record.
 
 Run: ``python benchmarks/queries.py STORE [--repeat 3] [--store-repeat 1] [--only NAME ...]``.
@@ -31,8 +31,9 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kg.kept_answers import KeptAnswers, answer, answers_path
-from kg.queries import Query, load_queries, run_query
+from kg.queries.catalogue import Query, load_queries
+from kg.queries.run import run_query
+from kg.store.kept_answers import KeptAnswers, answer, answers_path
 
 ID_QUERY = """SELECT ?id WHERE { GRAPH ?g {
   ?r a <https://w3id.org/narcotics-kg/ontology#Release> ; <http://purl.org/dc/terms/identifier> ?id

@@ -1,6 +1,6 @@
 """Measure ``narcokg build`` on one release of growing size: seconds and peak memory.
 
-Why: kg/textfile.py refuses release files over ``MAX_RELEASE_BYTES``; this shows what a
+Why: kg/text/textfile.py refuses release files over ``MAX_RELEASE_BYTES``; this shows what a
 release near that limit costs, so the limit is a measured choice (docs/reliability.md), not
 a guess. Each size is a fresh process building into a fresh store, measured with
 ``os.wait4`` (peak resident memory of that process). Run::

@@ -6,13 +6,13 @@ synthetic releases (benchmarks/corpus.py), then times, each as a user would run 
 - build: ``narcokg build --no-dump`` in a child process (extract + map + store, workers incl.);
 - floor: ``Store.bulk_load`` of the same quads (dumped to an N-Quads file) into an empty store,
   in a child process (the time is the load alone, measured inside it);
-- validate: the SHACL validation of ``narcokg validate`` (kg/fastvalidate.py) in a child
+- validate: the SHACL validation of ``narcokg validate`` (kg/checks/fastshacl.py) in a child
   process, in triples per second; up to ``--cli-validate-max`` releases also the whole
-  ``narcokg validate``, which adds the Data Cube integrity checks (kg/datacube.py);
+  ``narcokg validate``, which adds the Data Cube integrity checks (kg/checks/datacube.py);
 - queries (1,000 releases and up): every ``queries/*.rq`` in a child process, ``--repeat`` runs
   each over the whole corpus, and for the queries that take ``release``, ``--repeat`` runs
   bound to as many different releases (the per-release answer a user asks for): p50 and max,
-  as the command line answers them (kept answers where fresh, kg/kept_answers.py). The
+  as the command line answers them (kept answers where fresh, kg/store/kept_answers.py). The
   release-scoped queries are also run ``--store-repeat`` times in the store itself.
 
 Peak memory is measured per stage: the ``ru_maxrss`` that ``wait4`` reports for each child
@@ -47,12 +47,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from corpus import generate  # noqa: E402
-from kg.export import dump  # noqa: E402
+from kg.publish.dumps import dump  # noqa: E402
 
 NARCOKG = [sys.executable, "-m", "kg.cli"]
 SHAPES_ONLY = (
     "import sys, pyoxigraph as ox\n"
-    "from kg.fastvalidate import validate_store\n"
+    "from kg.checks.fastshacl import validate_store\n"
     "print(validate_store(ox.Store.read_only(sys.argv[1])).text())\n"
 )
 """The SHACL part of ``narcokg validate`` alone (the CLI also runs the Data Cube IC checks)."""

@@ -2,9 +2,9 @@
 
 Why: the CLI stays thin; this is the library entry point a notebook or a scheduler calls too.
 All input is read before anything is written, so bad input leaves the store as it was; each
-release graph is then extracted and mapped (in parallel, kg/parallel.py) and replaced in its own
-transaction, so a crash leaves every graph either old or new. The answers of the
-release-scoped queries are kept beside the store as each graph lands (kg/kept_answers.py).
+release graph is then extracted and mapped (in parallel, kg/store/parallel.py) and replaced in
+its own transaction, so a crash leaves every graph either old or new. The answers of the
+release-scoped queries are kept beside the store as each graph lands (kg/store/kept_answers.py).
 """
 
 from __future__ import annotations
@@ -13,23 +13,24 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.corpus import Release, iter_releases
-from kg.corrections import apply_corrections, read_corrections
-from kg.describe import publish
-from kg.extract import Extraction, Extractor
-from kg.kept_answers import (
+from kg.extract.extractor import Extraction, Extractor
+from kg.extract.lexicon import Lexicon
+from kg.extract.measures import default_measures
+from kg.namespaces import VOCABULARY_GRAPH
+from kg.publish.describe import publish
+from kg.rdf.corrections import read_corrections
+from kg.rdf.ontology import load_ontology_graph
+from kg.store.corrections import apply_corrections
+from kg.store.embedded import put_graph_ntriples, replace_graph, store_at
+from kg.store.kept_answers import (
     Kept,
     KeptAnswers,
     answers_path,
     process_tabulator,
     vocabulary_digest,
 )
-from kg.lexicon import Lexicon
-from kg.measures import default_measures
-from kg.namespaces import VOCABULARY_GRAPH
-from kg.ontology import load_ontology_graph
-from kg.parallel import map_releases, process_extractor
-from kg.store import put_graph_ntriples, replace_graph, store_at
+from kg.store.parallel import map_releases, process_extractor
+from kg.text.corpus import Release, iter_releases
 
 Progress = Callable[[str], None]
 
@@ -81,7 +82,7 @@ def build(
 ) -> BuildResult:
     """Build release graphs for ``paths`` (default: the bundled corpus) into ``store_dir``.
 
-    ``jobs`` processes extract and map (kg/parallel.py; default: one per core, in-process for
+    ``jobs`` processes extract and map (kg/store/parallel.py; default: one per core, in-process for
     small inputs) while this process streams each release graph into the store in its own
     transaction, in input order. Every file is read (and bad input refused) before anything
     is written.
@@ -140,7 +141,7 @@ def build(
         progress(
             f"kept answers of {len(scoped)} queries for {len(summaries)} releases: {kept.path}"
         )
-        # revised figures for the releases now in the store (kg/corrections.py)
+        # revised figures for the releases now in the store (kg/rdf/corrections.py)
         apply_corrections(store, corrections, progress)
         # compact what the per-release transactions left in many small files: whole-corpus
         # queries then read far fewer of them (release_timeline at 10,000 releases: 1.2 s ->

@@ -88,7 +88,7 @@ def build(
     "--reference",
     is_flag=True,
     help="Validate with pySHACL alone (slow); by default release graphs are checked by the "
-    "SPARQL compilation of the same shapes (kg/fastvalidate.py), tested to agree with it.",
+    "SPARQL compilation of the same shapes (kg/checks/fastshacl.py), tested to agree with it.",
 )
 @click.option(
     "--jobs",
@@ -98,9 +98,9 @@ def build(
 )
 def validate(store_dir: Path, reference: bool, jobs: int | None) -> None:
     """Validate every release graph against shapes/ and the RDF Data Cube integrity constraints
-    IC-1…IC-21 (kg/datacube.py); exit 1 when it does not conform."""
-    from kg.releasecheck import validate_all
-    from kg.store import store_at
+    IC-1…IC-21 (kg/checks/datacube.py); exit 1 when it does not conform."""
+    from kg.checks.releases import validate_all
+    from kg.store.embedded import store_at
 
     with store_at(store_dir, create=False) as store:
         result = validate_all(store, reference=reference, jobs=jobs, progress=_progress)
@@ -118,9 +118,9 @@ def validate(store_dir: Path, reference: bool, jobs: int | None) -> None:
 )
 @STORE_OPTION
 def check(fmt: str, store_dir: Path) -> None:
-    """Cross-release consistency findings (kg/check.py); exit 1 when any is an error."""
-    from kg.check import check as run_check
-    from kg.store import store_at
+    """Cross-release consistency findings; exit 1 when any is an error."""
+    from kg.checks.crossrelease import check as run_check
+    from kg.store.embedded import store_at
 
     with store_at(store_dir, create=False) as store:
         report = run_check(store)
@@ -131,7 +131,7 @@ def check(fmt: str, store_dir: Path) -> None:
 @main.command()
 def reason() -> None:
     """Check the ontology and vocabularies for consistency with HermiT; exit 3 if inconsistent."""
-    from kg.reason import check_consistency
+    from kg.checks.reason import check_consistency
 
     report = check_consistency()
     click.echo(report.message)
@@ -175,13 +175,13 @@ def _run_named_query(
     user: str | None = None,
     timeout: float | None = None,
 ) -> None:
-    from kg.kept_answers import answer, answers_path
-    from kg.queries import format_table
-    from kg.store import store_at
-    from kg.watchdog import deadline
+    from kg.queries.tables import format_table
+    from kg.queries.watchdog import deadline
+    from kg.store.embedded import store_at
+    from kg.store.kept_answers import answer, answers_path
 
     if endpoint is not None:
-        from kg.remote import Endpoint, run_remote_query
+        from kg.store.remote import Endpoint, run_remote_query
 
         remote = Endpoint.from_options(endpoint, user=user, password=_password(user))
         echo(format_table(run_remote_query(remote, name, params), fmt))
@@ -249,7 +249,7 @@ def query(
 ) -> None:
     """Run the question NAME from queries/ (without NAME or with --list: list them)."""
     from kg.errors import InputError
-    from kg.queries import load_queries
+    from kg.queries.catalogue import load_queries
 
     if list_only or not name:
         for q in load_queries().values():
@@ -278,7 +278,7 @@ def serve(port: int, writable: bool, timeout: float, store_dir: Path) -> None:
     Read-only by default, over a snapshot of the store (the store stays usable meanwhile);
     with --writable over the store itself, which no other command can then open.
     """
-    from kg.serve import serve as run_serve
+    from kg.store.serve import serve as run_serve
 
     sys.exit(
         run_serve(
@@ -323,9 +323,9 @@ def load(
     it as it was; re-run to finish. Exit 1 if the server's triple counts differ afterwards, 2 if
     it cannot be reached, refuses or times out.
     """
-    from kg.remote import Endpoint
-    from kg.remote import load as run_load
-    from kg.store import store_at
+    from kg.store.embedded import store_at
+    from kg.store.remote import Endpoint
+    from kg.store.remote import load as run_load
 
     remote = Endpoint.from_options(
         endpoint,
@@ -364,8 +364,8 @@ def load(
 )
 @STORE_OPTION
 def web(port: int, dump_dir: Path | None, timeout: float, store_dir: Path) -> None:
-    """Serve the graph's IRIs as web pages and RDF on 127.0.0.1 (kg/web.py), read-only."""
-    from kg.web import serve as run_web
+    """Serve the graph's IRIs as web pages and RDF on 127.0.0.1 (kg/publish/web.py), read-only."""
+    from kg.publish.web import serve as run_web
 
     def ready(url: str) -> None:
         _progress(f"serving {url}/ (store {store_dir}, read-only); Ctrl-C stops")
@@ -383,8 +383,8 @@ def web(port: int, dump_dir: Path | None, timeout: float, store_dir: Path) -> No
 )
 @STORE_OPTION
 def report(out: Path, store_dir: Path) -> None:
-    """Write one self-contained HTML file of charts (inline SVG, works offline; kg/report.py)."""
-    from kg.report import write_report
+    """Write one self-contained HTML file of charts (inline SVG, works offline)."""
+    from kg.publish.report import write_report
 
     _progress(f"wrote {write_report(store_dir, out)}")
 

@@ -47,6 +47,10 @@ PREFIXES: dict[str, str] = {
 }
 
 VOCABULARY_GRAPH = NKG["vocabulary"]
+CORRECTIONS_GRAPH = f"{NKG}corrections"
+"""The graph of revised figures (verified corrections of stated ones)."""
+RELEASE_GRAPH_PREFIX = f"{NKG}release/"
+"""Named graphs whose IRI starts with this are release graphs (one per release)."""
 NOT_APPLICABLE = NKGV["code/not-applicable"]
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from kg.remote import Endpoint
+from kg.store.remote import Endpoint
 
 LOOPBACK = "127.0.0.1"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -328,7 +328,7 @@ def remote_graph(endpoint: Endpoint, graph: str) -> rdflib.Graph:
 
 def remote_graph_names(endpoint: Endpoint, prefix: str) -> set[str]:
     """Named graphs on the remote store whose IRI starts with ``prefix``."""
-    from kg.remote import select, sparql_string
+    from kg.store.remote import select, sparql_string
 
     table = select(
         endpoint,

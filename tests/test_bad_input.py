@@ -1,4 +1,4 @@
-"""Issue 8, item 1: the bad-input matrix, run through the real ``narcokg`` command.
+"""The bad-input matrix, run through the real ``narcokg`` command.
 
 Every case either builds the correct graph or fails with exit 2 and one line on stderr,
 ``error: <the file>: <the problem>``, and in that case the store and its dumps are exactly
@@ -24,7 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.textfile import MAX_RELEASE_BYTES
+from kg.text.textfile import MAX_RELEASE_BYTES
 from tests.conftest import ROOT, narcokg
 from tests.reliability_log import record
 
@@ -513,7 +513,7 @@ def test_a_file_the_metadata_does_not_describe_builds_with_a_warning(tmp_path: P
 def _run_with_data(kind: str, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the CLI with ``kg.resources.<kind>`` returning ``folder`` (a broken copy)."""
     code = (
-        "import sys; from pathlib import Path; import kg.resources as r, kg.lexicon as l;"
+        "import sys; from pathlib import Path; import kg.resources as r, kg.extract.lexicon as l;"
         f"f = lambda: Path({str(folder)!r}); r.{kind} = f; l.{kind} = f\n"
         "from kg.cli import main; main(sys.argv[1:], prog_name='narcokg')"
     )

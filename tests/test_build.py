@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from rdflib import Dataset, URIRef
 from rdflib.compare import isomorphic
 
-from kg.store import graph_names
+from kg.store.embedded import graph_names
 from tests.conftest import ROOT, narcokg
 
 G = "https://w3id.org/narcotics-kg/graph/"
@@ -28,7 +28,7 @@ def load_trig(path: Path) -> Dataset:
 
 def test_one_named_graph_per_release_plus_vocabulary(built: Path) -> None:
     store = ox.Store.read_only(str(built))
-    # plus the verified corrections of release 000 (issue 4, kg/corrections.py)
+    # plus the verified corrections of release 000 (kg/rdf/corrections.py)
     assert set(graph_names(store)) == RELEASES | {f"{G}vocabulary", f"{G}corrections"}
     dumps = built.parent
     assert (dumps / "narcotics-kg.trig").stat().st_size > 0

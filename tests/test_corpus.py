@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.corpus import iter_releases
 from kg.errors import InputError
+from kg.text.corpus import iter_releases
 
 
 def test_bundled_corpus_is_read_byte_for_byte_with_its_metadata() -> None:

@@ -1,4 +1,4 @@
-"""Issue 8, item 2: ``narcokg build`` killed with SIGKILL at random moments loses nothing.
+"""Crash safety: ``narcokg build`` killed with SIGKILL at random moments loses nothing.
 
 A small corpus exists in two versions, A and B (B adds one sentence with a new figure to every
 release). The store holds one version completely; a build of the other version is started as
@@ -11,7 +11,7 @@ takes, so that kills land among the per-release transactions. After every kill:
 - the dumps under their real names parse to the end (never truncated);
 - the next build of the same version completes and leaves every graph at that version;
 - every release-scoped query answers exactly as when run in the store: from the kept answers
-  (kg/kept_answers.py) when they survived the kill fresh, from the store when they did not.
+  (kg/store/kept_answers.py) when they survived the kill fresh, from the store when they did not.
 
 Seeds are fixed, so a failure replays. The figures go to tests/.reliability/figures.json.
 """
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.kept_answers import answer, answers_path, release_scoped
-from kg.queries import run_query
+from kg.queries.run import run_query
+from kg.store.kept_answers import answer, answers_path, release_scoped
 from tests.conftest import ROOT, narcokg
 from tests.reliability_log import record
 

@@ -1,4 +1,4 @@
-"""The extractor on invented sentences: each rule of kg/extract.py on unseen text."""
+"""The extractor on invented sentences: each rule of kg/extract/extractor.py on unseen text."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.corpus import Release
-from kg.extract import Extraction, Extractor, Figure, Status
-from kg.lexicon import Lexicon
-from kg.measures import default_measures
+from kg.extract.extractor import Extraction, Extractor, Figure, Status
+from kg.extract.lexicon import Lexicon
+from kg.extract.measures import default_measures
 from kg.resources import mappings_dir
+from kg.text.corpus import Release
 
 CN = "https://w3id.org/narcotics-kg/id/jurisdiction/CN"
 

@@ -84,7 +84,7 @@ def test_no_value_is_invented(rows: list[dict[str, str]]) -> None:
 
 
 def test_offsets_and_quotes_are_exact(rows: list[dict[str, str]]) -> None:
-    from kg.corpus import iter_releases
+    from kg.text.corpus import iter_releases
 
     texts = {r.id: r.text for r in iter_releases()}
     for r in rows:

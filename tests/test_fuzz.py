@@ -29,15 +29,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.corpus import Release, read_text
 from kg.errors import KgError
-from kg.extract import Extractor, Status
-from kg.lexicon import Lexicon
-from kg.measures import default_measures
-from kg.numerals import scan
-from kg.parallel import map_extraction
-from kg.segment import paragraphs
-from kg.textfile import decode
+from kg.extract.extractor import Extractor, Status
+from kg.extract.lexicon import Lexicon
+from kg.extract.measures import default_measures
+from kg.store.parallel import map_extraction
+from kg.text.corpus import Release, read_text
+from kg.text.numerals import scan
+from kg.text.segment import paragraphs
+from kg.text.textfile import decode
 from tests.reliability_log import record
 
 RUN: Counter[str] = Counter()
@@ -76,7 +76,7 @@ def extractor() -> Extractor:
 @settings(max_examples=1000 * SCALE, deadline=None)
 @given(texts)
 def test_number_reader(text: str) -> None:
-    RUN["kg.numerals.scan"] += 1
+    RUN["kg.text.numerals.scan"] += 1
     previous = -1
     for n in scan(text):
         assert text[n.start : n.end] == n.verbatim
@@ -88,7 +88,7 @@ def test_number_reader(text: str) -> None:
 @settings(max_examples=1000 * SCALE, deadline=None)
 @given(texts)
 def test_segmenter(text: str) -> None:
-    RUN["kg.segment.paragraphs"] += 1
+    RUN["kg.text.segment.paragraphs"] += 1
     covered = [False] * len(text)
     end = 0
     for para in paragraphs(text):
@@ -110,7 +110,7 @@ def test_segmenter(text: str) -> None:
 )
 @given(text=texts.filter(lambda t: t.strip()), issued=st.none() | st.dates(dt.date(1990, 1, 1)))
 def test_extractor(extractor: Extractor, text: str, issued: dt.date | None) -> None:
-    RUN["kg.extract.Extractor.extract"] += 1
+    RUN["kg.extract.extractor.Extractor.extract"] += 1
     release = Release(id="fuzz", path=Path("fuzz.txt"), text=text, sha256="0", issued=issued)
     ex = extractor.extract(release)
     for s in ex.sentences:
@@ -144,7 +144,7 @@ raw_bytes = st.one_of(
 @settings(max_examples=1000 * SCALE, deadline=None)
 @given(raw_bytes)
 def test_file_decoder(data: bytes) -> None:
-    RUN["kg.textfile.decode"] += 1
+    RUN["kg.text.textfile.decode"] += 1
     try:
         text = decode(Path("fuzz.txt"), data)
     except KgError as exc:
@@ -158,7 +158,7 @@ def test_file_decoder(data: bytes) -> None:
 @settings(max_examples=200 * SCALE, deadline=None)
 @given(raw_bytes)
 def test_read_text_on_real_files(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
-    RUN["kg.corpus.read_text"] += 1
+    RUN["kg.text.corpus.read_text"] += 1
     path = tmp_path_factory.mktemp("fuzz") / "r.txt"
     path.write_bytes(data)
     try:

@@ -9,7 +9,7 @@ import pycountry
 import pytest
 
 from kg.errors import InputError
-from kg.lexicon import Lexicon
+from kg.extract.lexicon import Lexicon
 from kg.resources import mappings_dir
 
 ID = "https://w3id.org/narcotics-kg/id/"

@@ -12,8 +12,8 @@ import pytest
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 
 from kg.errors import InputError
-from kg.links import CURIE_MAP, default_path, expand_curie, make_links, read_tsv
-from kg.ontology import load_ontology_graph
+from kg.rdf.links import CURIE_MAP, default_path, expand_curie, make_links, read_tsv
+from kg.rdf.ontology import load_ontology_graph
 from kg.resources import mappings_dir, shapes_dir
 
 NKGV = "https://w3id.org/narcotics-kg/id/"
@@ -62,7 +62,7 @@ def test_mapping_set_has_its_sssom_metadata_and_columns() -> None:
 
 
 def test_mapping_set_is_what_the_lexicon_and_references_give_today() -> None:
-    """mappings/links/links.sssom.tsv is stale unless `python -m kg.vocab` was run."""
+    """mappings/links/links.sssom.tsv is stale unless `python -m kg.rdf.vocab` was run."""
     _, rows = read_tsv()
     on_disk = [(r["subject_id"], r["predicate_id"], r["object_id"]) for r in rows]
     made = [(k.subject_id, k.predicate_id, k.object_id) for k in make_links()]

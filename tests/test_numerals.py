@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kg.numerals import format_decimal, read_digits, scan
+from kg.text.numerals import format_decimal, read_digits, scan
 
 
 def values(text: str) -> list[tuple[str, Decimal | None]]:

@@ -11,12 +11,12 @@ from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import SKOS
 
-from kg.lexicon import Lexicon
+from kg.checks.reason import check_consistency
+from kg.extract.lexicon import Lexicon
 from kg.namespaces import NKGV, NKO, QB
-from kg.ontology import load_ontology_graph
-from kg.reason import check_consistency
+from kg.rdf.ontology import load_ontology_graph
+from kg.rdf.vocab import generated
 from kg.resources import ontology_dir
-from kg.vocab import generated
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,10 +47,10 @@ def test_every_concept_and_scheme_has_label_and_definition(onto: Graph) -> None:
 
 
 def test_generated_vocabularies_are_up_to_date() -> None:
-    """ontology/vocab/*.ttl equal what `python -m kg.vocab` makes of mappings/ today."""
+    """ontology/vocab/*.ttl equal what `python -m kg.rdf.vocab` makes of mappings/ today."""
     for name, (_source, graph) in generated().items():
         committed = Graph().parse(ontology_dir() / "vocab" / name, format="turtle")
-        assert isomorphic(committed, graph), f"{name} is stale: run python -m kg.vocab"
+        assert isomorphic(committed, graph), f"{name} is stale: run python -m kg.rdf.vocab"
 
 
 def test_jurisdictions_carry_iso_codes(onto: Graph) -> None:

@@ -17,7 +17,9 @@ import pyoxigraph as ox
 import pytest
 
 from kg.errors import InputError
-from kg.queries import Query, Table, format_table, load_queries, parse_query, run_query
+from kg.queries.catalogue import Query, load_queries, parse_query
+from kg.queries.run import run_query
+from kg.queries.tables import Table, format_table
 from kg.resources import queries_dir
 from tests.conftest import ROOT, narcokg
 
@@ -326,7 +328,7 @@ def test_cli_figures_and_query_on_the_fixture(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "unknown query 'nope'" in bad.stderr
 
 
-# --- issue 4: cross-release questions on three releases + corrections -------------------------
+# --- cross-release questions on three releases + corrections -------------------------
 # tests/data/queries/third_release.trig adds release 002_cccc (issued 2023-08-20), vocabulary
 # entries and a corrections graph; every expected row below was worked out from the two files.
 

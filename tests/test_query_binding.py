@@ -16,7 +16,10 @@ import pyoxigraph as ox
 import pytest
 
 from kg.errors import InputError
-from kg.queries import Query, Table, bind_marked, load_queries, parse_query, run_query
+from kg.queries.binding import bind_marked
+from kg.queries.catalogue import Query, load_queries, parse_query
+from kg.queries.run import run_query
+from kg.queries.tables import Table
 from tests.conftest import narcokg
 
 RELEASES = Path(__file__).parent / "data" / "releases"

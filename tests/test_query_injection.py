@@ -1,11 +1,11 @@
-"""Issue 8, item 4 (local part): hostile ``narcokg query`` parameters and runaway queries.
+"""Hostile ``narcokg query`` parameters and runaway queries.
 
 Parameters are bound as RDF literals (SEP-0007 substitutions), never pasted into the query
 text, so a value full of quotes, braces, ``} INSERT DATA {``, ``#`` or newlines is only a
 string that names no release: every catalogue query answers exactly as it does for an unknown
 release, and the store keeps every quad. A hostile parameter *name* or query *name* is refused
 (exit 2). A local query that runs past ``--timeout`` ends with a one-line error, exit 2,
-instead of hanging. Served endpoints are issue 5's (tests of ``narcokg serve``/``web``).
+instead of hanging. Served endpoints have their own tests (``narcokg serve``/``web``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.queries import load_queries, run_query
+from kg.queries.catalogue import load_queries
+from kg.queries.run import run_query
 from tests.conftest import narcokg
 from tests.reliability_log import record
 
@@ -131,7 +132,7 @@ def test_a_runaway_local_query_ends_with_an_error_not_a_hang(store: Path, tmp_pa
         encoding="utf-8",
     )
     code = (
-        "import sys; from pathlib import Path; import kg.queries as q;"
+        "import sys; from pathlib import Path; import kg.queries.catalogue as q;"
         f"q.queries_dir = lambda: Path({str(folder)!r})\n"
         "from kg.cli import main; main(sys.argv[1:], prog_name='narcokg')"
     )

@@ -7,8 +7,8 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kg.periods import date_spans, find_periods
-from kg.segment import paragraphs, sentences
+from kg.text.periods import date_spans, find_periods
+from kg.text.segment import paragraphs, sentences
 
 TEXT = (
     'Police in Hunan seized 1,204.5 kilograms of drugs. The "8.15" case was solved.\n\n'

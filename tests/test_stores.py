@@ -25,8 +25,11 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from kg.errors import InputError
-from kg.queries import Table, load_queries, run_query
-from kg.remote import (
+from kg.queries.catalogue import load_queries
+from kg.queries.run import run_query
+from kg.queries.tables import Table
+from kg.store.embedded import graph_names, graph_size
+from kg.store.remote import (
     STAGING_PREFIX,
     Endpoint,
     RemoteError,
@@ -37,7 +40,6 @@ from kg.remote import (
     sparql_string,
     update,
 )
-from kg.store import graph_names, graph_size
 from tests.conftest import narcokg
 from tests.stores_fixtures import (
     LOOPBACK,
@@ -185,7 +187,7 @@ OLD = (
 
 def _put_old_state(endpoint: Endpoint, graph: str) -> None:
     """Give ``graph`` a recognisable earlier content on the server (3 triples)."""
-    from kg.remote import _graph_url, _request
+    from kg.store.remote import _graph_url, _request
 
     _request(
         endpoint,

@@ -15,9 +15,9 @@ from rdflib import RDF, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from kg import resources
+from kg.checks.shacl import NKS, SH, Finding, Severity, ValidationReport, validate
 from kg.errors import InputError
 from kg.namespaces import NKGV, NKO, OA, SCHEMA, SDMX_DIM
-from kg.validate import NKS, SH, Finding, Severity, ValidationReport, validate
 
 DATA = Path(__file__).resolve().parent / "data" / "shacl"
 RID = "900_fixture"
@@ -324,7 +324,7 @@ def test_finding_is_frozen() -> None:
 
 
 def test_importing_validate_does_not_import_pyshacl() -> None:
-    code = "import sys, kg.validate; assert 'pyshacl' not in sys.modules"
+    code = "import sys, kg.checks.shacl; assert 'pyshacl' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

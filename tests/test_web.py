@@ -1,4 +1,4 @@
-"""Issue 6: ``narcokg web`` and ``narcokg report`` driven by headless Chromium on 127.0.0.1.
+"""The web and the report: ``narcokg web`` and ``narcokg report`` in headless Chromium on 127.0.0.1.
 
 The server is the real command on a free port over the real build (session fixture, stopped
 by pid); the browser is Debian's chromium + chromedriver through selenium. Expected values are
@@ -26,7 +26,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from kg.web import negotiate, query_form
+from kg.publish.web import negotiate, query_form
 from tests.conftest import narcokg
 
 NKGV = "https://w3id.org/narcotics-kg/id/"

@@ -1,0 +1,7 @@
+"""Stage 2, extract: positioned text in, Figure and Mention records out.
+
+In: a :class:`~kg.text.corpus.Release`, the lexicon (``mappings/lexicon/*.yaml``) and the
+measure book (``mappings/measures.yaml``). Out: an :class:`~kg.extract.records.Extraction`,
+plain frozen records of every figure (value, unit, measure, areas, period, change) and every
+entity mention, each with its character offsets. Pure: no RDF, no store, no writes.
+"""

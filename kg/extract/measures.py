@@ -1,0 +1,167 @@
+"""Load ``mappings/measures.yaml``: units, qualifiers, change cues and indicator cue patterns.
+
+Why: what a figure counts is decided by phrases, and phrases are vocabulary: they live in a data
+file that users extend, with invented examples the tests run, not in extractor code. This
+module is the lexicon's sibling for measures (DESIGN.md: ``kg/extract/lexicon.py`` covers entities).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kg.errors import InputError
+from kg.namespaces import expand
+from kg.resources import mappings_dir
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit and the words that name it right after a number."""
+
+    code: str  # QUDT local name, or MU
+    kind: str  # count | mass | area | percent | duration
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """What a figure counts, with the patterns that recognise it."""
+
+    iri: str
+    slug: str
+    label: str
+    definition: str
+    kinds: tuple[str, ...]
+    tail: tuple[re.Pattern[str], ...]
+    context: tuple[re.Pattern[str], ...]
+    fallback: bool
+    examples: tuple[dict[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """A pattern that finds a name the lexicon may not know ("Qianxi Province")."""
+
+    cls: str  # nko class local name of what it finds
+    scheme: str
+    pattern: re.Pattern[str]  # group "name" is the mention
+
+
+@dataclass(frozen=True)
+class MeasureBook:
+    """Everything ``measures.yaml`` says, compiled."""
+
+    path: Path
+    units: tuple[Unit, ...]
+    qualifiers: tuple[tuple[str, str], ...]  # (phrase, qualifier code), longest phrase first
+    up: tuple[str, ...]
+    down: tuple[str, ...]
+    year_on_year: tuple[str, ...]
+    respectively: tuple[str, ...]
+    example_cues: tuple[str, ...]
+    part_cues: tuple[str, ...]
+    province_anaphora: tuple[re.Pattern[str], ...]
+    discovery: tuple[Discovery, ...]
+    indicators: tuple[Indicator, ...]
+    max_fraction_digits: int
+    year_window: tuple[int, int]
+
+    def indicator(self, slug: str) -> Indicator:
+        """The indicator with this slug (``cases-solved``)."""
+        for ind in self.indicators:
+            if ind.slug == slug:
+                return ind
+        raise KeyError(slug)
+
+
+def _compile(
+    path: Path, where: str, patterns: list[str], flags: int = re.IGNORECASE
+) -> tuple[re.Pattern[str], ...]:
+    out = []
+    for p in patterns or []:
+        try:
+            out.append(re.compile(p, flags))
+        except re.error as exc:
+            raise InputError(path, f"{where}: bad pattern {p!r}: {exc}") from exc
+    return tuple(out)
+
+
+def _phrases(value: Any) -> tuple[str, ...]:
+    return tuple(sorted((str(v) for v in value or []), key=len, reverse=True))
+
+
+def load_measures(path: Path | None = None) -> MeasureBook:
+    """Read and compile ``measures.yaml`` (default: the shipped one)."""
+    path = path or mappings_dir() / "measures.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+        raise InputError(path, f"line {line}: {exc.problem}") from exc
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(path, f"cannot read: {exc}") from exc
+    try:
+        units = tuple(
+            Unit(str(u["unit"]), str(u["kind"]), _phrases(u.get("words"))) for u in raw["units"]
+        )
+        qualifiers = tuple(
+            sorted(
+                ((phrase, code) for code, ps in raw["qualifiers"].items() for phrase in ps),
+                key=lambda pc: len(pc[0]),
+                reverse=True,
+            )
+        )
+        changes = raw["changes"]
+        indicators = []
+        for i, entry in enumerate(raw["indicators"]):
+            iri = expand(entry["id"])
+            where = f"indicator {i + 1} ({entry['id']})"
+            indicators.append(
+                Indicator(
+                    iri=iri,
+                    slug=iri.rsplit("/", 1)[-1],
+                    label=str(entry["label"]),
+                    definition=str(entry["definition"]),
+                    kinds=tuple(entry["kinds"]),
+                    tail=_compile(path, where, entry.get("tail")),
+                    context=_compile(path, where, entry.get("context")),
+                    fallback=bool(entry.get("fallback")),
+                    examples=tuple(entry.get("examples") or ()),
+                )
+            )
+        plaus = raw.get("plausibility") or {}
+        window = plaus.get("year_window", [-3, 1])
+        return MeasureBook(
+            path=path,
+            units=units,
+            qualifiers=qualifiers,
+            up=_phrases(changes["up"]),
+            down=_phrases(changes["down"]),
+            year_on_year=_phrases(changes["year_on_year"]),
+            respectively=_phrases(changes["respectively"]),
+            example_cues=_phrases(raw.get("example_cues")),
+            part_cues=_phrases(raw.get("part_cues")),
+            province_anaphora=_compile(path, "province_anaphora", raw.get("province_anaphora")),
+            discovery=tuple(
+                Discovery(str(d["class"]), str(d["scheme"]), pattern)
+                for i, d in enumerate(raw.get("discovery") or [])
+                for pattern in _compile(path, f"discovery {i + 1}", [d["pattern"]], flags=0)
+            ),
+            indicators=tuple(indicators),
+            max_fraction_digits=int(plaus.get("max_fraction_digits", 2)),
+            year_window=(int(window[0]), int(window[1])),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(path, f"missing or invalid field: {exc}") from exc
+
+
+@cache
+def default_measures() -> MeasureBook:
+    """The shipped measures, loaded once per process."""
+    return load_measures()

@@ -1,0 +1,108 @@
+"""The embedded pyoxigraph store: open it, replace one graph atomically, read it back.
+
+Why: a release graph must be either its old or its new version, never half of each, so a
+rebuild replaces it in one SPARQL update (one transaction). Only this module and
+``kg.publish.dumps`` write anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Dataset, Graph
+
+from kg.errors import InputError
+from kg.namespaces import RELEASE_GRAPH_PREFIX, VOCABULARY_GRAPH
+
+DEFAULT_DATA_DIR = Path("narcokg-data")
+DEFAULT_STORE = DEFAULT_DATA_DIR / "store"
+
+
+def open_store(path: Path, *, create: bool = True) -> ox.Store:
+    """Open (and by default create) the on-disk store at ``path``."""
+    if not create and not path.is_dir():
+        raise InputError(path, "no store here; run `narcokg build` first or pass --store")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return ox.Store(str(path))
+    except OSError as exc:
+        raise InputError(path, f"cannot open store: {exc}") from exc
+
+
+@contextmanager
+def store_at(path: Path, *, create: bool = True) -> Iterator[ox.Store]:
+    """Open the store for the length of a ``with`` block and flush it on the way out."""
+    store = open_store(path, create=create)
+    try:
+        yield store
+    finally:
+        store.flush()
+        del store
+
+
+def replace_graph(store: ox.Store, graph_iri: str, graph: Graph) -> int:
+    """Replace the named graph ``graph_iri`` by ``graph`` in one transaction; return its size."""
+    body = graph.serialize(format="nt")
+    store.update(
+        f"DROP SILENT GRAPH <{graph_iri}> ;\nINSERT DATA {{ GRAPH <{graph_iri}> {{\n{body}\n}} }}"
+    )
+    return len(graph)
+
+
+def graph_names(store: ox.Store) -> list[str]:
+    """The named graphs in the store, sorted."""
+    return sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+
+
+def graph_size(store: ox.Store, graph_iri: str) -> int:
+    """Triples in one named graph."""
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
+
+
+def to_dataset(store: ox.Store) -> Dataset:
+    """The whole store as an rdflib Dataset (for pyshacl, which works on rdflib graphs)."""
+    data = store.dump(format=ox.RdfFormat.N_QUADS)
+    dataset = Dataset()
+    if data:
+        dataset.parse(data=data.decode("utf-8"), format="nquads")
+    return dataset
+
+
+def put_graph_ntriples(store: ox.Store, graph_iri: str, ntriples: bytes) -> None:
+    """Make ``ntriples`` the whole content of the named graph ``graph_iri``, in one transaction.
+
+    Why two paths: a graph the store does not hold yet is loaded with ``Store.load``, which is
+    one transaction and parses N-Triples directly (about a third faster than an update); a
+    graph that exists must be dropped and refilled in the *same* transaction, which in
+    pyoxigraph 0.5 only a SPARQL update (``DROP`` + ``INSERT DATA``) can do. Either way a
+    crash leaves the graph old or new, never half of each. One writer (the build) is assumed
+    between the check and the write.
+    """
+    graph = ox.NamedNode(graph_iri)
+    if store.contains_named_graph(graph):
+        body = ntriples.decode("utf-8")
+        drop = f"DROP SILENT GRAPH <{graph_iri}> ;\n"
+        store.update(f"{drop}INSERT DATA {{ GRAPH <{graph_iri}> {{\n{body}\n}} }}")
+    else:
+        store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+
+
+def scratch_store(vocabulary: Iterable[ox.Triple | ox.Quad]) -> ox.Store:
+    """An in-memory store holding ``vocabulary`` in the vocabulary graph, for
+    :func:`release_findings`."""
+    scratch = ox.Store()
+    name = ox.NamedNode(str(VOCABULARY_GRAPH))
+    scratch.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in vocabulary)
+    return scratch
+
+
+def release_graph_names(store: ox.Store) -> list[str]:
+    """The release graphs of ``store``, sorted (the order of every report)."""
+    return sorted(
+        g.value
+        for g in store.named_graphs()
+        if isinstance(g, ox.NamedNode) and g.value.startswith(RELEASE_GRAPH_PREFIX)
+    )

@@ -1,0 +1,207 @@
+"""Extract and map releases in worker processes; hand the parent N-Triples bytes per release.
+
+Why: extraction and mapping are pure and independent per release (embarrassingly parallel),
+and they are most of a build's cost; storing is not (one embedded store, one writer). So
+worker processes each load the lexicon once and turn a :class:`~kg.text.corpus.Release` into a
+:class:`MappedRelease` (its graph as N-Triples bytes plus the counts the build reports), and
+the parent streams those into the store, one transaction per release graph
+(:func:`kg.store.embedded.put_graph_ntriples`), in input order.
+
+Mapping goes through :func:`kg.rdf.mapping.to_graph` (the one place that knows the graph layout),
+but into :class:`_NTriplesGraph`, which writes each triple as an N-Triples line instead of
+indexing it: rdflib's in-memory indexes were two thirds of the per-release cost and the store
+re-parses the text anyway. The stored quads are the same as those of ``to_graph(ex)``
+serialised by rdflib (tests/test_parallel_build_and_fast_shacl.py checks it).
+
+Workers are started with the ``spawn`` method: forking a process that holds an open RocksDB
+store (and, under pytest, threads) is unsafe. Spawning costs about a second (imports and the
+lexicon), so small inputs are mapped in-process unless ``jobs`` is given explicitly.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import islice
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+
+from kg.extract.extractor import Extraction, Extractor, Status
+from kg.namespaces import release_graph
+from kg.text.corpus import Release
+
+Progress = Callable[[str], None]
+
+AUTO_PARALLEL_MIN = 64
+"""With ``jobs=None``, inputs smaller than this are mapped in-process (spawning costs ~1 s)."""
+
+_ESCAPE = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class MappedRelease:
+    """One release's graph as N-Triples, and what the build reports about it."""
+
+    id: str
+    graph: str
+    ntriples: bytes
+    triples: int
+    figures: int
+    malformed: int
+    implausible: int
+    mentions: int
+    unlinked: int
+    answers: dict[str, str] = field(default_factory=dict)
+    """The release-scoped queries' answers for this release, as JSON (kg/store/kept_answers.py)."""
+
+
+def _term(node: Any) -> str:
+    """One RDF term in N-Triples syntax (RDF 1.1 N-Triples §2.4-2.5)."""
+    if isinstance(node, URIRef):
+        return f"<{node}>"
+    if isinstance(node, Literal):
+        quoted = '"' + str(node).translate(_ESCAPE) + '"'
+        if node.language:
+            return f"{quoted}@{node.language}"
+        if node.datatype:
+            return f"{quoted}^^<{node.datatype}>"
+        return quoted
+    raise TypeError(f"the mapper made a {type(node).__name__} ({node!r}); expected IRIs only")
+
+
+class _NTriplesGraph(Graph):
+    """A Graph that only records each distinct triple as an N-Triples line, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: dict[str, None] = {}
+
+    def add(self, triple: Any) -> _NTriplesGraph:  # type: ignore[override]
+        """Record ``triple``; a repeated triple is kept once, as a graph would."""
+        s, p, o = triple
+        self.lines[f"{_term(s)} {_term(p)} {_term(o)} .\n"] = None
+        return self
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+def map_extraction(ex: Extraction) -> MappedRelease:
+    """Map one extraction to N-Triples bytes (pure)."""
+    from kg.rdf.mapping import to_graph
+
+    sink = _NTriplesGraph()
+    to_graph(ex, into=sink)
+    figures = ex.figures
+    return MappedRelease(
+        id=ex.release.id,
+        graph=release_graph(ex.release.id),
+        ntriples="".join(sink.lines).encode("utf-8"),
+        triples=len(sink),
+        figures=len(figures),
+        malformed=sum(f.status is Status.MALFORMED for f in figures),
+        implausible=sum(f.status is Status.IMPLAUSIBLE for f in figures),
+        mentions=len(ex.mentions),
+        unlinked=sum(m.entity is None for m in ex.mentions),
+    )
+
+
+_extractor: Extractor | None = None
+
+
+def process_extractor() -> Extractor:
+    """This process's extractor, built once: loading the lexicon is the expensive part, and
+    building it early checks the mapping files before anything is written."""
+    global _extractor
+    if _extractor is None:
+        from kg.extract.lexicon import Lexicon
+        from kg.extract.measures import default_measures
+
+        _extractor = Extractor(Lexicon.load(), default_measures())
+    return _extractor
+
+
+BATCH = 8
+"""Releases a worker maps and answers together: each kept query then runs once per batch (its
+parsing and planning cost ~1 ms, as much as answering it for one release)."""
+
+
+def map_batch(releases: Sequence[Release]) -> list[MappedRelease]:
+    """Extract and map releases with this process's extractor, and answer their release-scoped
+    queries together while the graphs are at hand (kg/store/kept_answers.py)."""
+    from kg.store.kept_answers import process_tabulator
+
+    extractor = process_extractor()
+    mapped = [map_extraction(extractor.extract(release)) for release in releases]
+    answers = process_tabulator().answers([(m.id, m.graph, m.ntriples) for m in mapped])
+    return [replace(m, answers=a) for m, a in zip(mapped, answers, strict=True)]
+
+
+def map_releases(
+    releases: Sequence[Release], *, jobs: int | None = None, progress: Progress | None = None
+) -> Iterator[MappedRelease]:
+    """Yield every release mapped, in input order, using up to ``jobs`` processes.
+
+    ``jobs=None`` means :func:`default_jobs`, in-process below :data:`AUTO_PARALLEL_MIN`
+    releases; ``jobs=1`` never starts a process. Workers take :data:`BATCH` releases at a time.
+    Results stream: at most ``4 * jobs`` batches wait for the parent at any time, whatever the
+    size of the build.
+    """
+    if jobs is None:
+        jobs = default_jobs() if len(releases) >= AUTO_PARALLEL_MIN else 1
+    jobs = max(1, min(jobs, len(releases)))
+    batches = (releases[i : i + BATCH] for i in range(0, len(releases), BATCH))
+    if jobs == 1:
+        done: Iterable[list[MappedRelease]] = map(map_batch, batches)
+    else:
+        done = ordered_map(map_batch, batches, jobs)
+    yield from _report((m for batch in done for m in batch), progress)
+
+
+def ordered_map(
+    func: Callable[[Any], Any],
+    items: Iterable[Any],
+    jobs: int,
+    *,
+    window: int | None = None,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> Iterator[Any]:
+    """``map(func, items)`` over ``jobs`` spawned processes, results in input order.
+
+    Why bounded: at most ``window`` (default ``4 * jobs``) results wait for the parent at any
+    time, so memory stays flat whatever the number of items. ``func`` must be a module-level
+    function (it is pickled by name). ``initializer(*initargs)`` runs once in each worker, for
+    state every item needs (e.g. a vocabulary loaded once); it must not raise (a pool whose
+    initializer fails restarts workers forever), so keep a failure and raise it from ``func``.
+    ``items`` is consumed lazily, as workers free up.
+    """
+    context = multiprocessing.get_context("spawn")
+    window = window or jobs * 4
+    todo = iter(items)
+    with context.Pool(jobs, initializer, initargs) as pool:
+        pending = deque(pool.apply_async(func, (item,)) for item in islice(todo, window))
+        while pending:
+            done = pending.popleft().get()
+            for item in islice(todo, 1):
+                pending.append(pool.apply_async(func, (item,)))
+            yield done
+
+
+def _report(mapped: Iterable[MappedRelease], progress: Progress | None) -> Iterator[MappedRelease]:
+    for m in mapped:
+        if progress is not None:
+            progress(f"extracted {m.id}: {m.figures} figures, {m.mentions} mentions")
+        yield m

@@ -1,0 +1,245 @@
+"""Read release texts and their metadata into :class:`Release` records.
+
+Why: every offset in the graph points into ``Release.text``; reading it in one place (strict
+UTF-8 or the encoding a byte-order mark names, the mark dropped, line endings kept, nothing else
+touched: :mod:`kg.text.textfile`) keeps ``text[start:end] == exact`` true everywhere.
+The year of a release is never stated in the machine-translated texts, so ``issued`` comes
+from ``releases.yaml`` metadata when there is any; without metadata it stays unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kg.errors import InputError
+from kg.resources import corpus_dir
+from kg.text.textfile import read_release_bytes
+
+METADATA_FILE = "releases.yaml"
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Release:
+    """One press release: its text exactly as read, and what its metadata says."""
+
+    id: str
+    path: Path
+    text: str
+    sha256: str
+    issued: dt.date | None = None
+    title: str | None = None
+    publisher: str | None = None
+    language: str = "en"
+    sources: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def year(self) -> int | None:
+        """The year periods such as "From January to August" fall in, when known."""
+        return self.issued.year if self.issued else None
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    """Return ``(text, sha256 of the bytes)``; raise :class:`InputError` on unusable files.
+
+    The decoding rules (byte-order marks, line endings kept, binary, HTML and size refusals)
+    live in :mod:`kg.text.textfile`.
+    """
+    return read_release_bytes(path)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe YAML loader that records the line of each mapping under ``__line__``."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping[_LINE] = node.start_mark.line + 1
+        return mapping
+
+
+_LINE = "__line__"
+
+
+def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """Keep dates as text for :func:`_parse_date`: YAML's own timestamp reader raises a bare
+    ValueError (no file, no line) on "2023-02-30"."""
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
+def _parse_date(value: Any, path: Path, where: str) -> dt.date | None:
+    """An ``issued`` value as a date: ISO 8601 only, and not after today."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value).strip())
+        except ValueError as exc:
+            raise InputError(
+                path, f"{where}: issued {value!r} is not an ISO date (YYYY-MM-DD)"
+            ) from exc
+    if value > dt.date.today():
+        raise InputError(path, f"{where}: issued {value.isoformat()} is in the future")
+    return value
+
+
+def read_metadata(path: Path) -> dict[str, dict[str, Any]]:
+    """Read a ``releases.yaml`` into ``{file name, or id for entries without one: entry}``.
+
+    Each entry keeps the line it starts on under ``"__line__"`` so that later errors can name
+    it. Contradictions are refused here, with the line: an id or a file named twice, an entry
+    without an id, a date that is not ISO 8601 or lies in the future, and an id-only entry
+    whose implied file ``<id>.txt`` another entry names explicitly.
+    """
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+        raise InputError(path, f"line {line}: {exc.problem}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not UTF-8 at byte {exc.start}") from exc
+    except OSError as exc:
+        raise InputError(path, f"cannot read metadata: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise InputError(path, f"cannot read metadata: {' '.join(str(exc).split())}") from exc
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        raise InputError(path, "expected a list of releases")
+    entries: dict[str, dict[str, Any]] = {}
+    ids: dict[str, int] = {}
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict) or not entry.get("id"):
+            at = entry.get(_LINE) if isinstance(entry, dict) else None
+            where = f"line {at}" if at else f"entry {i + 1}"
+            raise InputError(path, f"{where}: each release needs at least an id")
+        line, rid = entry[_LINE], str(entry["id"])
+        where = f"line {line}: release {rid}"
+        if rid in ids:
+            raise InputError(path, f"{where}: id already used on line {ids[rid]}")
+        ids[rid] = line
+        if not _ID_RE.match(rid):
+            raise InputError(path, f"{where}: id is not a safe identifier")
+        entry["issued"] = _parse_date(entry.get("issued"), path, where)
+        key = str(entry["file"]) if entry.get("file") else rid
+        if key in entries:
+            first = entries[key][_LINE]
+            raise InputError(path, f"{where}: file {key} already described on line {first}")
+        entries[key] = entry
+    for key, entry in entries.items():
+        other = entries.get(f"{key}.txt") if not entry.get("file") else None
+        if other is not None:
+            raise InputError(
+                path,
+                f"line {entry[_LINE]}: release {key}: {key}.txt is also described on line "
+                f"{other[_LINE]}",
+            )
+    return entries
+
+
+def load_release(path: Path, metadata: dict[str, Any] | None = None) -> Release:
+    """Read one release file, with its metadata entry if there is one."""
+    text, digest = read_text(path)
+    meta = metadata or {}
+    release_id = str(meta.get("id") or path.stem)
+    if not _ID_RE.match(release_id):
+        raise InputError(path, f"release id {release_id!r} is not a safe identifier")
+    sources = meta.get("sources") or ()
+    if isinstance(sources, str):
+        sources = (sources,)
+    where = f"line {meta.get(_LINE, '?')}: release {release_id}"
+    return Release(
+        id=release_id,
+        path=path,
+        text=text,
+        sha256=digest,
+        issued=_parse_date(meta.get("issued"), path.parent / METADATA_FILE, where),
+        title=meta.get("title"),
+        publisher=meta.get("publisher"),
+        language=str(meta.get("language") or "en"),
+        sources=tuple(str(s) for s in sources),
+    )
+
+
+def _files_in(folder: Path) -> list[Path]:
+    """The ``.txt`` entries of ``folder``: anything but a folder, so that a dangling link or a
+    FIFO is reported by :func:`read_text` rather than skipped in silence."""
+    try:
+        return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".txt" and not p.is_dir())
+    except OSError as exc:
+        raise InputError(folder, f"cannot list folder: {exc.strerror or exc}") from exc
+
+
+def _entry_for(file: Path, metadata: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The metadata entry naming ``file``: by file name, else an id-only entry by its stem."""
+    entry = metadata.get(file.name)
+    if entry is None:
+        entry = metadata.get(file.stem)
+        if entry is not None and entry.get("file"):
+            return None  # that entry describes another file whose name is this stem
+    return entry
+
+
+def _check_entries_have_files(
+    meta_path: Path, metadata: dict[str, dict[str, Any]], files: list[Path]
+) -> None:
+    """Refuse metadata that describes a release the folder does not hold."""
+    names = {f.name for f in files}
+    stems = {f.stem for f in files}
+    for key, entry in metadata.items():
+        found = key in names if entry.get("file") else key in stems
+        if not found:
+            name = key if entry.get("file") else f"{key}.txt"
+            raise InputError(
+                meta_path,
+                f"line {entry[_LINE]}: release {entry['id']}: no file {name} in this folder",
+            )
+
+
+def iter_releases(paths: Iterable[Path] | None = None) -> Iterator[Release]:
+    """Yield the releases found at ``paths`` (files or folders; default: the bundled corpus).
+
+    A folder's ``releases.yaml`` supplies metadata for the files in it; a file given on its
+    own uses the ``releases.yaml`` beside it when that names it. A file the metadata does not
+    describe is read without it (unknown date) and carries a note saying so. Two files that
+    would get the same release id are refused, since one graph would silently replace the other.
+    """
+    targets = list(paths) if paths else [corpus_dir()]
+    ids: dict[str, Path] = {}
+    for target in targets:
+        target = Path(target)
+        if not target.exists():
+            raise InputError(target, "no such file or folder")
+        folder = target if target.is_dir() else target.parent
+        meta_path = folder / METADATA_FILE
+        metadata = read_metadata(meta_path) if meta_path.is_file() else {}
+        files = _files_in(target) if target.is_dir() else [target]
+        if target.is_dir() and not files:
+            raise InputError(target, "folder holds no .txt release files")
+        if target.is_dir():
+            _check_entries_have_files(meta_path, metadata, files)
+        for file in files:
+            entry = _entry_for(file, metadata)
+            release = load_release(file, entry)
+            if entry is None and metadata:
+                release = replace(
+                    release, notes=(f"not described in {meta_path}; issued date unknown",)
+                )
+            if release.id in ids and ids[release.id] != file:
+                raise InputError(
+                    file, f"release id {release.id} is also the id of {ids[release.id]}"
+                )
+            ids[release.id] = file
+            yield release
