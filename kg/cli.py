@@ -88,7 +88,7 @@ def build(
     "--reference",
     is_flag=True,
     help="Validate with pySHACL alone (slow); by default release graphs are checked by the "
-    "SPARQL compilation of the same shapes (kg/checks/fastshacl.py), tested to agree with it.",
+    "SPARQL compilation of the same shapes, tested to agree with it.",
 )
 @click.option(
     "--jobs",
@@ -98,7 +98,7 @@ def build(
 )
 def validate(store_dir: Path, reference: bool, jobs: int | None) -> None:
     """Validate every release graph against shapes/ and the RDF Data Cube integrity constraints
-    IC-1…IC-21 (kg/checks/datacube.py); exit 1 when it does not conform."""
+    IC-1…IC-21; exit 1 when it does not conform."""
     from kg.checks.releases import validate_all
     from kg.store.embedded import store_at
 
