@@ -52,7 +52,7 @@ from kg.publish.dumps import dump  # noqa: E402
 NARCOKG = [sys.executable, "-m", "kg.cli"]
 SHAPES_ONLY = (
     "import sys, pyoxigraph as ox\n"
-    "from kg.checks.fastshacl import validate_store\n"
+    "from kg.checks.releases import validate_store\n"
     "print(validate_store(ox.Store.read_only(sys.argv[1])).text())\n"
 )
 """The SHACL part of ``narcokg validate`` alone (the CLI also runs the Data Cube IC checks)."""

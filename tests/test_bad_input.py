@@ -412,6 +412,7 @@ def _same_figures(a: list[dict[str, str]], b: list[dict[str, str]], *, offsets: 
         ("utf-32-le", codecs.BOM_UTF32_LE),
     ],
 )
+@pytest.mark.slow
 def test_a_byte_order_mark_names_the_encoding_and_the_figures_are_the_same(
     tmp_path: Path, encoding: str, prefix: bytes
 ) -> None:
@@ -430,6 +431,7 @@ def test_a_byte_order_mark_names_the_encoding_and_the_figures_are_the_same(
     record("bad_input", f"{encoding} with byte-order mark", "read: same figures as UTF-8")
 
 
+@pytest.mark.slow
 def test_windows_line_endings_are_kept_and_offsets_point_into_the_stored_text(
     tmp_path: Path,
 ) -> None:

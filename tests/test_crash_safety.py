@@ -27,11 +27,14 @@ from collections import Counter
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
 from kg.queries.run import run_query
 from kg.store.kept_answers import answer, answers_path, release_scoped
 from tests.conftest import ROOT, narcokg
 from tests.reliability_log import record
+
+pytestmark = pytest.mark.slow  # SIGKILL loops over real builds
 
 G = "https://w3id.org/narcotics-kg/graph/"
 VOCABULARY = f"{G}vocabulary"

@@ -198,6 +198,7 @@ def test_a_crash_between_forget_and_keep_leaves_the_release_missing_not_stale(
     assert notes and "do not cover" in notes[0]
 
 
+@pytest.mark.slow
 def test_a_garbage_file_is_ignored_then_rebuilt(tmp_path: Path) -> None:
     corpus = ROOT / "corpus"
     store_dir = tmp_path / "store"
@@ -231,6 +232,7 @@ def test_a_file_of_another_format_is_started_afresh(tmp_path: Path) -> None:
     assert len(warnings) == 1 and "format 'narcokg-kept-answers/0'" in warnings[0]
 
 
+@pytest.mark.slow
 def test_a_partial_rebuild_keeps_the_other_releases(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     narcokg("build", str(ROOT / "corpus"), "--store", str(store_dir), "--no-dump")
@@ -278,6 +280,7 @@ def test_a_tabulator_answers_the_same_across_scratch_stores(
     assert sum(len(json.loads(a["figures"])) for a in reference) > 20
 
 
+@pytest.mark.slow
 def test_a_writable_server_drops_the_kept_answers(built: Path, tmp_path: Path) -> None:
     from kg.store.remote import Endpoint, update
     from tests.test_stores import _start_serve, _stop

@@ -176,6 +176,7 @@ def test_every_entity_named_in_the_releases_is_in_the_vocabulary(onto: Graph) ->
         assert (NKGV[slug], RDF.type, SKOS.Concept) in onto, slug
 
 
+@pytest.mark.slow
 def test_hermit_finds_the_ontology_consistent() -> None:
     report = check_consistency()
     assert report.consistent, report.message
@@ -183,6 +184,7 @@ def test_hermit_finds_the_ontology_consistent() -> None:
     assert report.triples > 1500
 
 
+@pytest.mark.slow
 def test_hermit_finds_a_person_who_is_an_agency_inconsistent() -> None:
     extra = Graph()
     extra.add((NKGV["person/wei-xiaojun"], RDF.type, NKO.Agency))  # classes are disjoint
@@ -191,6 +193,7 @@ def test_hermit_finds_a_person_who_is_an_agency_inconsistent() -> None:
     assert report.message.startswith("inconsistent")
 
 
+@pytest.mark.slow
 def test_hermit_finds_two_values_of_a_functional_property_inconsistent() -> None:
     extra = Graph()
     edition = NKGV["operation/clean-source-cut-flow/2023"]
@@ -205,6 +208,7 @@ def test_hermit_finds_two_values_of_a_functional_property_inconsistent() -> None
     assert not check_consistency(extra).consistent
 
 
+@pytest.mark.slow
 def test_reason_command_exit_code() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "kg.cli", "reason"], capture_output=True, text=True, cwd=ROOT

@@ -40,7 +40,9 @@ def test_the_committed_page_documents_every_term_of_ours() -> None:
         words = " ".join(definition.split()[:6])
         assert words in re.sub(r"\s+", " ", html), (iri, words)
     # and no term of ours that the TBox no longer has
-    documented = set(re.findall(r"<code>(https://w3id\.org/narcotics-kg/ontology#\w+)</code>", html))
+    documented = set(
+        re.findall(r"<code>(https://w3id\.org/narcotics-kg/ontology#\w+)</code>", html)
+    )
     assert documented == set(terms)
 
 

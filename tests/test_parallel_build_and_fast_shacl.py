@@ -89,6 +89,7 @@ def test_corpus_generator_is_deterministic_and_prefix_stable(tmp_path: Path) -> 
     assert all(r.issued is not None and r.title for r in releases)
 
 
+@pytest.mark.slow
 def test_parallel_build_stores_exactly_the_serial_quads(
     parallel_build: Path, serial_store: ox.Store
 ) -> None:
@@ -99,6 +100,7 @@ def test_parallel_build_stores_exactly_the_serial_quads(
     assert (ox.NamedNode(str(VOCABULARY_GRAPH))) in set(store.named_graphs())
 
 
+@pytest.mark.slow
 def test_two_parallel_builds_are_identical(
     parallel_build: Path, synthetic: Path, tmp_path: Path
 ) -> None:
@@ -118,6 +120,7 @@ def _graph(store: ox.Store, name: ox.NamedNode) -> Graph:
     return Graph().parse(data=data.decode("utf-8"), format="nt")
 
 
+@pytest.mark.slow
 def test_in_process_mapping_matches_workers(synthetic: Path) -> None:
     releases = list(iter_releases([synthetic]))[:4]
     one = list(map_releases(releases, jobs=1))
@@ -233,6 +236,7 @@ def test_fast_equals_reference_on_mutations(name: str) -> None:
     assert len(report.findings) > len(base.findings), "the mutation made nothing fire"
 
 
+@pytest.mark.slow
 def test_fast_equals_reference_on_a_build(parallel_build: Path, tmp_path: Path) -> None:
     copy = tmp_path / "store"
     shutil.copytree(parallel_build, copy)

@@ -80,6 +80,7 @@ def test_hostile_values_are_literals_in_every_catalogue_query(store: Path) -> No
     record("query_injection", "library_runs", tried)
 
 
+@pytest.mark.slow
 def test_hostile_values_through_the_command_line(store: Path) -> None:
     before = quads(store)
     real = narcokg("query", "figures", "--param", f"release={REAL}", "--format", "json",
@@ -121,6 +122,7 @@ def test_hostile_names_are_refused(store: Path, args: list[str], problem: str) -
     record("query_injection", f"refused: {' '.join(args[1:])}", result.stderr.strip())
 
 
+@pytest.mark.slow
 def test_a_runaway_local_query_ends_with_an_error_not_a_hang(store: Path, tmp_path: Path) -> None:
     folder = tmp_path / "queries"
     folder.mkdir()

@@ -121,6 +121,7 @@ def _release_ids(local: ox.Store) -> list[str]:
 # --- load, reload -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_load_reproduces_every_graph_and_reload_is_idempotent(
     server: Server, built: Path, local_counts: dict[str, int]
 ) -> None:
@@ -198,6 +199,7 @@ def _put_old_state(endpoint: Endpoint, graph: str) -> None:
     )
 
 
+@pytest.mark.slow
 def test_load_killed_midway_leaves_graphs_whole_and_rerun_converges(
     server: Server, built: Path, local: ox.Store, local_counts: dict[str, int]
 ) -> None:
@@ -238,6 +240,7 @@ def test_load_killed_midway_leaves_graphs_whole_and_rerun_converges(
 # --- remote queries -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_query_answers_the_same_remotely(
     server: Server, built: Path, local: ox.Store
 ) -> None:
@@ -304,6 +307,7 @@ def _round_long_decimals(
     return tuple(tuple(cell(c) for c in row) for row in rows)
 
 
+@pytest.mark.slow
 def test_cli_query_and_figures_remote_equal_local(server: Server, built: Path) -> None:
     assert _load(server, built).returncode == 0
     endpoint = server.endpoint
@@ -331,6 +335,7 @@ def test_cli_query_and_figures_remote_equal_local(server: Server, built: Path) -
         assert there.stdout.count("\n") > 5
 
 
+@pytest.mark.slow
 def test_parameters_cannot_change_the_remote_query(server: Server, built: Path) -> None:
     assert _load(server, built).returncode == 0
     catalogue = load_queries()
@@ -382,6 +387,7 @@ def test_refused_connection_is_one_line_exit_2(built: Path) -> None:
     assert "cannot connect" in _one_line_error(query)
 
 
+@pytest.mark.slow
 def test_silent_server_times_out_with_one_line_exit_2(built: Path) -> None:
     with socket.socket() as listener:  # accepts connections (backlog) but never answers
         listener.bind((LOOPBACK, 0))
@@ -393,6 +399,7 @@ def test_silent_server_times_out_with_one_line_exit_2(built: Path) -> None:
     assert "no answer within 1 s" in _one_line_error(result)
 
 
+@pytest.mark.slow
 def test_password_is_never_printed(virtuoso_server: Server, built: Path) -> None:
     secret = virtuoso_server.password
     assert secret
@@ -467,6 +474,7 @@ def _stop(proc: subprocess.Popen[str], sig: int) -> int:
     return proc.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_serve_read_only_answers_refuses_updates_and_stops_on_ctrl_c(
     built: Path, local_counts: dict[str, int]
 ) -> None:
@@ -493,6 +501,7 @@ def test_serve_read_only_answers_refuses_updates_and_stops_on_ctrl_c(
         count_triples(endpoint, sorted(local_counts)[0])  # the child is gone
 
 
+@pytest.mark.slow
 def test_served_endpoint_ends_a_pathological_query_with_an_error(built: Path) -> None:
     """A query that would run for hours gets an HTTP error after --timeout; the server lives on."""
     import urllib.error
@@ -524,6 +533,7 @@ def test_served_endpoint_ends_a_pathological_query_with_an_error(built: Path) ->
         assert _stop(proc, signal.SIGINT) == 0
 
 
+@pytest.mark.slow
 def test_serve_writable_keeps_updates_in_the_store(built: Path, tmp_path: Path) -> None:
     copy = tmp_path / "store"
     ox.Store.read_only(str(built)).backup(str(copy))
@@ -545,6 +555,7 @@ def test_serve_writable_keeps_updates_in_the_store(built: Path, tmp_path: Path) 
     ] == [ox.Literal("kept")]
 
 
+@pytest.mark.slow
 def test_serve_on_a_busy_port_is_one_line_exit_2(built: Path) -> None:
     with socket.socket() as busy:
         busy.bind((LOOPBACK, 0))

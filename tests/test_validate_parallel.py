@@ -27,6 +27,8 @@ from kg.store.embedded import to_dataset
 from kg.store.parallel import ordered_map
 from tests.conftest import ROOT, narcokg
 
+pytestmark = pytest.mark.slow  # validation in worker processes over built stores
+
 PREFIXES = (
     "PREFIX nko: <https://w3id.org/narcotics-kg/ontology#> "
     "PREFIX qb: <http://purl.org/linked-data/cube#> "
