@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.extract.extractor import Extraction, Extractor
+from kg.extract.extractor import Extractor
 from kg.extract.lexicon import Lexicon
 from kg.extract.measures import default_measures
+from kg.extract.records import Extraction
 from kg.namespaces import VOCABULARY_GRAPH
 from kg.publish.describe import publish
 from kg.rdf.corrections import read_corrections

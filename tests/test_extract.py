@@ -1,4 +1,4 @@
-"""The extractor on invented sentences: each rule of kg/extract/extractor.py on unseen text."""
+"""The extractor on invented sentences: each rule of the kg/extract/ stages on unseen text."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.extract.extractor import Extraction, Extractor, Figure, Status
+from kg.extract.extractor import Extractor
 from kg.extract.lexicon import Lexicon
 from kg.extract.measures import default_measures
+from kg.extract.records import Extraction, Figure, Status
 from kg.resources import mappings_dir
 from kg.text.corpus import Release
 

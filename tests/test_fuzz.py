@@ -30,9 +30,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.errors import KgError
-from kg.extract.extractor import Extractor, Status
+from kg.extract.extractor import Extractor
 from kg.extract.lexicon import Lexicon
 from kg.extract.measures import default_measures
+from kg.extract.records import Status
 from kg.store.parallel import map_extraction
 from kg.text.corpus import Release, read_text
 from kg.text.numerals import scan

@@ -1,4 +1,4 @@
-"""Map an :class:`~kg.extract.extractor.Extraction` to RDF in the release's own named graph.
+"""Map an :class:`~kg.extract.records.Extraction` to RDF in the release's own named graph.
 
 Why: this is the one place that knows the graph layout of docs/model.md. It is pure (records
 in, graph out) and deterministic: IRIs come from the release id and character offsets, so two
@@ -10,7 +10,7 @@ from __future__ import annotations
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-from kg.extract.extractor import Extraction, Figure, Mention, Status
+from kg.extract.records import Extraction, Figure, Mention, Status
 from kg.namespaces import (
     NKGV,
     NKO,

@@ -30,7 +30,8 @@ from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 
-from kg.extract.extractor import Extraction, Extractor, Status
+from kg.extract.extractor import Extractor
+from kg.extract.records import Extraction, Status
 from kg.namespaces import release_graph
 from kg.text.corpus import Release
 

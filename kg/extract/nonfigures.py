@@ -1,0 +1,134 @@
+"""Step 2 of extraction, non-figures: drop the numbers that state no quantity.
+
+Reads the drafts of ``kg.extract.numbers``, the release text, the mentions of
+``kg.extract.mentions`` and the dates ``kg.text.periods.date_spans`` finds. Adds nothing: it
+returns the drafts that are figures. Not figures: numbers inside quoted names, entity names or
+dates ("June 26", "2019"), a year closing a title line, the number of a list item, a number of a
+period phrase ("the first two months"), a number glued to a word by a hyphen ("COVID-19"), an
+edition number before a proper name ("the 6 National ... Competition") and capitalised number
+words inside a title.
+
+One check runs later: a number word hyphenated to a word ("three-dimensional") is a figure
+when an indicator counts that word ("three-wave"), so :func:`drop_compound_adjectives` needs the
+indicators and runs after ``kg.extract.indicators``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+
+from kg.extract.records import Draft, Mention
+from kg.text.numerals import Numeral
+from kg.text.periods import date_spans
+from kg.text.segment import Sentence
+
+_QUOTED = re.compile(r"\"[^\"\n]{1,200}\"|“[^”\n]{1,200}”")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_CAPITALISED_WORD_BEFORE = re.compile(r"\b[A-Z][\w-]*\s+$")
+_LINE_END_AFTER = re.compile(r"\s*(?:\n|$)")
+_LIST_NUMBER_END = re.compile(r"[.)、](?:\s|$)")
+_PERIOD_WORD_BEFORE = re.compile(r"\b(?:first|last|past|previous|next|recent)\s+$", re.I)
+_PERIOD_UNIT_AFTER = re.compile(r"[\s-]+(?:months?|weeks?|days?|years?|quarters?)\b", re.I)
+_THE_BEFORE = re.compile(r"\bthe\s+$", re.I)
+_CAPITAL_AFTER = re.compile(r"\s+[A-Z]")
+_OTHER_COUNT = "/other-count"
+
+
+class NonFigures:
+    """The names and dates of one release, and the test of a number against them.
+
+    Why a class: the spans of a release's names and dates are indexed once, then every number
+    of every sentence is tested against them.
+    """
+
+    def __init__(self, text: str, mentions: Sequence[Mention]) -> None:
+        """Index the quoted stretches and mentions of ``text`` (names) and its dates."""
+        quoted = [m.span() for m in _QUOTED.finditer(text)]
+        named = [(m.start, m.end) for m in mentions]
+        self._names = SpanIndex(quoted + named)
+        self._dates = SpanIndex(date_spans(text))
+
+    def drop(self, sentence: Sentence, drafts: Sequence[Draft]) -> list[Draft]:
+        """The drafts of ``sentence`` whose number is a figure, in order."""
+        return [d for d in drafts if not self.is_non_figure(sentence, d.num)]
+
+    def is_non_figure(self, sentence: Sentence, n: Numeral) -> bool:
+        """Whether the number ``n`` (release offsets) of ``sentence`` is part of a name or date."""
+        if self._names.overlaps(n.start, n.end) or self._dates.contains(n.start, n.end):
+            return True
+        before = sentence.text[: n.start - sentence.start]
+        after = sentence.text[n.end - sentence.start :]
+        # "China Drug Situation Report 2023": a year closing a title line
+        if (
+            _YEAR.fullmatch(n.verbatim)
+            and _CAPITALISED_WORD_BEFORE.search(before)
+            and _LINE_END_AFTER.match(after)
+        ):
+            return True
+        # "1. solved 1,086 cases": the number of a list item
+        if before.strip() in ("", "(") and _LIST_NUMBER_END.match(after):
+            return True
+        # "the first two months of the year": part of a period phrase
+        if _PERIOD_WORD_BEFORE.search(before) and _PERIOD_UNIT_AFTER.match(after):
+            return True
+        # "Flow-26", "COVID-19": a number glued to a word by a hyphen is part of a name
+        if before.endswith("-") and len(before) > 1 and before[-2].isalnum():
+            return True
+        # "the 6 National Youth ... Competition": an edition number before a proper name
+        if _THE_BEFORE.search(before) and _CAPITAL_AFTER.match(after):
+            return True
+        # "Four Specialities, Three Determinations": capitalised number words inside a title
+        return bool(
+            n.written_as_word
+            and n.verbatim[0].isupper()
+            and before.strip()
+            and _CAPITAL_AFTER.match(after)
+        )
+
+
+def is_compound_adjective(text: str, d: Draft) -> bool:
+    """ "three-dimensional", "two-way": a number word hyphenated to a word that is neither a
+    unit ("two-week") nor something an indicator counts ("three-wave") is an adjective.
+
+    Reads ``d.indicator`` as ``kg.extract.indicators.assign_indicators`` set it (before a part
+    takes its total's indicator).
+    """
+    if not d.num.written_as_word or not text.startswith("-", d.num.end) or d.unit_end > d.num.end:
+        return False
+    if d.indicator is None:
+        raise ValueError("is_compound_adjective needs the indicators (kg.extract.indicators)")
+    return d.indicator.iri.endswith(_OTHER_COUNT)
+
+
+def drop_compound_adjectives(text: str, drafts: Sequence[Draft]) -> list[Draft]:
+    """The drafts that are not compound adjectives (:func:`is_compound_adjective`), in order."""
+    return [d for d in drafts if not is_compound_adjective(text, d)]
+
+
+class SpanIndex:
+    """Spans sorted by start, so that each lookup reads only the spans near it.
+
+    Why: a long release has thousands of names and dates; testing every number against every
+    span made extraction quadratic in the length of the text.
+    """
+
+    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
+        """Sort ``spans`` (start, end) and note the longest, which bounds each lookup."""
+        self._spans = sorted(spans)
+        self._starts = [a for a, _ in self._spans]
+        self._longest = max((b - a for a, b in self._spans), default=0)
+
+    def _near(self, a: int, b: int) -> list[tuple[int, int]]:
+        lo = bisect.bisect_left(self._starts, a - self._longest)
+        hi = bisect.bisect_left(self._starts, b)
+        return self._spans[lo:hi]
+
+    def overlaps(self, a: int, b: int) -> bool:
+        """Whether any span shares a character with ``[a, b)``."""
+        return any(s < b and a < e for s, e in self._near(a, b))
+
+    def contains(self, a: int, b: int) -> bool:
+        """Whether one span holds all of ``[a, b)``."""
+        return any(s <= a and b <= e for s, e in self._near(a, b))

@@ -1,0 +1,167 @@
+"""Step 1 of extraction, numbers: each number of a sentence with its unit, qualifier, status.
+
+Reads a sentence (``kg.text.numerals.scan`` reads the numerals: "1,313.2" → 1313.2, "9,26" →
+malformed) and the measure book's units, qualifiers and plausibility limits. Adds one
+:class:`~kg.extract.records.Draft` per number with ``num`` (release offsets), ``unit``,
+``kind``, ``unit_end``, ``qualifier``, ``clause``, ``segment``, ``tail``, ``status`` and
+``reason``. Numbers that are not figures (dates, names...) are still here: the next stage,
+``kg.extract.nonfigures``, drops them, and :func:`end_tails` then ends each tail at the next
+figure.
+
+Why the status here: whether a number can be trusted depends only on how it is written and
+on its unit ("6.7000 tons", "1 cases", "2023 suspects"), never on what it is about.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from itertools import pairwise
+
+from kg.extract.cues import ends_with_phrase
+from kg.extract.measures import MeasureBook
+from kg.extract.records import Draft, Status
+from kg.text.corpus import Release
+from kg.text.numerals import Numeral, scan
+from kg.text.segment import Sentence
+
+_CLAUSE_BREAK = re.compile(r",\s|;|:\s|\s[–—]\s|\(|\)")
+_SEGMENT_BREAK = re.compile(";")
+_MORE_THAN_AFTER = re.compile(r"^(?:-plus|\+)")
+_NEXT_WORD = re.compile(r"\s+([A-Za-z]+)")
+_YEAR = re.compile(r"\d{4}")
+# words ending in "s" that are not plurals ("1 case has...", "1 plus 2")
+_PLURAL_EXCEPTIONS = {"this", "has", "was", "is", "its", "plus", "less", "series", "species", "as"}
+
+
+class NumberReader:
+    """Reads the numbers of a sentence into drafts; one instance serves many releases.
+
+    Why a class: the unit words of the measure book become one regular expression, compiled
+    once rather than for every sentence.
+    """
+
+    def __init__(self, measures: MeasureBook) -> None:
+        """Compile the unit words of ``measures`` (longest first, so "kilograms" beats "kg")."""
+        self.measures = measures
+        unit_alts = []
+        self._unit_by_word: dict[str, tuple[str, str]] = {}
+        for unit in measures.units:
+            for word in unit.words:
+                self._unit_by_word[word.lower()] = (unit.code, unit.kind)
+                unit_alts.append(word)
+        unit_alts.sort(key=len, reverse=True)
+        alt = "|".join(re.escape(w) for w in unit_alts)
+        self._unit_re = re.compile(rf"^(?:\s+|-)({alt})(?![\w%])", re.I)
+        self._qualifier_phrases = [q for q, _ in measures.qualifiers]
+        self._qualifier_of = dict(measures.qualifiers)
+
+    def read(self, release: Release, sentence: Sentence) -> list[Draft]:
+        """One draft per number of ``sentence`` (a sentence of ``release``), in order.
+
+        Each tail runs to the end of its clause; call :func:`end_tails` once the non-figures
+        are dropped.
+        """
+        return [
+            self.draft(release, sentence, shift(n, sentence.start)) for n in scan(sentence.text)
+        ]
+
+    def draft(self, release: Release, sentence: Sentence, num: Numeral) -> Draft:
+        """The draft of one number (``num`` at release offsets) of ``sentence``."""
+        text = release.text
+        unit, kind, unit_end = "NUM", "count", num.end
+        if num.percent:
+            unit, kind = "PERCENT", "percent"
+        else:
+            m = self._unit_re.match(text[num.end : sentence.end])
+            if m:
+                unit, kind = self._unit_by_word[m.group(1).lower()]
+                unit_end = num.end + m.end()
+        qualifier = "exact"
+        clause = bounds(text, num.start, sentence.start, sentence.end, _CLAUSE_BREAK)
+        before = text[clause[0] : num.start]
+        found = ends_with_phrase(before, self._qualifier_phrases)
+        if found:
+            qualifier = self._qualifier_of[found]
+        elif _MORE_THAN_AFTER.match(text[unit_end : unit_end + 6]):
+            qualifier = "more-than"
+        segment = bounds(text, num.start, sentence.start, sentence.end, _SEGMENT_BREAK)
+        status, reason = self.status(release, num, kind, unit_end)
+        return Draft(
+            num=num,
+            sentence=sentence,
+            unit=unit,
+            kind=kind,
+            unit_end=unit_end,
+            qualifier=qualifier,
+            clause=clause,
+            segment=segment,
+            tail=(unit_end, max(clause[1], unit_end)),
+            status=status,
+            reason=reason,
+        )
+
+    def status(
+        self, release: Release, n: Numeral, kind: str, unit_end: int
+    ) -> tuple[Status, str | None]:
+        """Malformed (no value), implausible (a value, but suspicious) or stated, and why.
+
+        Implausible: more decimals than releases ever state ("6.7000 tons"), a fractional
+        count, the digit 1 before a plural noun (digits lost in translation), or a count that
+        is a year close to the release's (a year put in place of the figure).
+        """
+        if n.malformed:
+            return Status.MALFORMED, n.malformed
+        book = self.measures
+        if n.fraction_digits > book.max_fraction_digits:
+            return Status.IMPLAUSIBLE, (
+                f"spurious precision: {n.fraction_digits} decimal places where releases state "
+                f"at most {book.max_fraction_digits}"
+            )
+        if kind == "count" and n.value is not None:
+            if n.value != n.value.to_integral_value():
+                return Status.IMPLAUSIBLE, "a count with a fractional value"
+            next_word = _NEXT_WORD.match(release.text[unit_end : unit_end + 30])
+            if (
+                n.value == 1
+                and not n.written_as_word
+                and next_word
+                and next_word.group(1).lower().endswith("s")
+                and next_word.group(1).lower() not in _PLURAL_EXCEPTIONS
+            ):
+                return Status.IMPLAUSIBLE, "the number 1 with a plural noun: digits may be lost"
+            if release.year and _YEAR.fullmatch(n.digits):
+                lo, hi = book.year_window
+                if release.year + lo <= int(n.digits) <= release.year + hi:
+                    return Status.IMPLAUSIBLE, (
+                        f"{n.digits} is a year close to the release's: the translation may have "
+                        "put a year in place of the figure"
+                    )
+        return Status.STATED, None
+
+
+def end_tails(drafts: Sequence[Draft]) -> None:
+    """End each draft's tail at the next draft's number, when that comes before its clause end.
+
+    Why: the words after a number describe it only up to the next figure ("4 kg of heroin and
+    2 tons of precursors"). Run it on the figures only (after ``kg.extract.nonfigures``): a date
+    between two figures must not cut the first one's tail short.
+    """
+    for d, nxt in pairwise(drafts):
+        tail_end = min(nxt.num.start, d.clause[1])
+        d.tail = (d.unit_end, max(tail_end, d.unit_end))
+
+
+def bounds(text: str, pos: int, lo: int, hi: int, breaker: re.Pattern[str]) -> tuple[int, int]:
+    """The stretch of ``text[lo:hi]`` around ``pos`` between two breaks of ``breaker``."""
+    start = lo
+    for m in breaker.finditer(text, lo, pos):
+        start = m.end()
+    after = breaker.search(text, pos, hi)
+    return start, (after.start() if after else hi)
+
+
+def shift(n: Numeral, offset: int) -> Numeral:
+    """``n`` (read from a sentence) with offsets into the release, ``offset`` further on."""
+    return replace(n, start=n.start + offset, end=n.end + offset)
