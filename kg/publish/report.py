@@ -1,34 +1,41 @@
 """``narcokg report``: one self-contained HTML file of charts about the graph.
 
 Why: readers would rather look at a chart than a table. The report answers the catalogue's
-questions (``queries/figures.rq``, ``queries/jurisdictions_per_release.rq``) over the store and
-draws them as inline SVG (kg/publish/svg.py): no CDN, no script, opens offline.
+questions (``queries/figures.rq``, ``queries/jurisdictions_per_release.rq``) over the store,
+has matplotlib draw them (kg/publish/charts.py) and writes them as inline SVG into the Jinja2
+template ``templates/report.html``: inline CSS, no CDN, no script, opens offline.
 
 What it draws and what it deliberately does not:
 - each measure across releases and periods, values normalised to one unit per kind (mass in
-  tonnes, area in hectares: kilograms ÷ 1000, mu ÷ 15). Figures of one release overlap (a
-  national total and a province's share), so every figure is its own bar: nothing is summed.
-  Malformed figures have no value and are not drawn here; they are counted under data quality.
-- seizures by substance (in tonnes), again one bar per stated figure.
+  tonnes, area in hectares: kilograms ÷ 1000, mu ÷ 15), coloured by release. Figures of one
+  release overlap (a national total and a province's share), so every figure is its own bar:
+  nothing is summed. A change stated as a decrease ("down 4.24%", direction ``down``) is drawn
+  as a negative value, left of the zero line. Malformed figures have no value and are not
+  drawn here; they are counted under data quality.
+- seizures by substance (in tonnes), again one bar per stated figure, coloured by substance.
 - jurisdictions by release: mention counts, a heat map.
 - data quality per release: stated, malformed, implausible figures, and how many were
   corrected (have a ``prov:wasRevisionOf`` figure in any graph, e.g. a corrections graph).
+
+The same store gives the same bytes (on the same day: the page says when it was generated).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import os
+import re
 import tempfile
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+import jinja2
 import pyoxigraph as ox
+from markupsafe import Markup
 
 from kg.errors import InputError
-from kg.publish.svg import Bar, bar_chart, heatmap, stacked_bars
+from kg.publish import charts
 from kg.store.kept_answers import answer, answers_path
 
 NKGV = "https://w3id.org/narcotics-kg/id/"
@@ -41,11 +48,14 @@ NORMALISE: dict[str, tuple[str, Decimal]] = {
     "PERCENT": ("%", Decimal(1)),
     "WK": ("weeks", Decimal(1)),
 }
-CSS = """
-body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;
-color:#1d232a;line-height:1.4} h2{margin-top:2rem;border-bottom:1px solid #ddd}
-h3{margin-bottom:.2rem} .note{color:#555;font-size:.9em} svg{display:block;margin:.3rem 0}
-"""
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# what the quality chart's colours mean, as matplotlib names them
+QUALITY = {
+    "stated": "tab:blue",
+    "malformed": "tab:red",
+    "implausible": "tab:olive",
+    "corrected": "tab:green",
+}
 
 
 def _short_release(release: str) -> str:
@@ -106,45 +116,66 @@ def _corrected(store: ox.Store) -> dict[str, int]:
     }
 
 
-def measure_charts(figures: list[dict[str, str]], labels: dict[str, str]) -> str:
-    """One bar chart per measure (and normalised unit): each figure across releases/periods."""
-    groups: dict[tuple[str, str], list[Bar]] = defaultdict(list)
+def signed(row: dict[str, str], value: float) -> float:
+    """The value with its sign: a change whose direction is ``down`` is negative."""
+    return -value if row.get("direction") == "down" else value
+
+
+def measure_charts(figures: list[dict[str, str]], labels: dict[str, str]) -> list[tuple[str, str]]:
+    """(heading, SVG) per measure (and normalised unit): each figure across releases/periods,
+    coloured by release."""
+    groups: dict[tuple[str, str], list[charts.Bar]] = defaultdict(list)
     releases = sorted({f["release"] for f in figures})
+    legend = [f"release {_short_release(r)}" for r in releases]
     for f in figures:
         norm = normalised(f)
         if norm is None:
             continue
-        value, unit = norm
+        value, unit = signed(f, norm[0]), norm[1]
         measure = labels.get(f["measure"], _label(f["measure"]))
         area = f.get("area") or "?"
         label = f"{_short_release(f['release'])} · {_period(f)} · {area}"
-        tip = f"{measure}: “{f['verbatim']}” = {value:g} {unit} ({f['status']}) in {f['release']}"
-        groups[(measure, unit)].append(Bar(label, value, tip, colour=releases.index(f["release"])))
-    out = []
-    for (measure, unit), bars in sorted(groups.items()):
-        bars.sort(key=lambda b: b.label)
-        out.append(
-            f"<h3>{html.escape(measure)}{f' ({html.escape(unit)})' if unit else ''}</h3>"
-            + bar_chart(bars, unit=unit)
+        direction = f" ({f['direction']})" if f.get("direction") else ""
+        tip = (
+            f"{measure}: “{f['verbatim']}”{direction} = {value:g} {unit} ({f['status']})"
+            f" in {f['release']}"
         )
-    return "".join(out)
+        release = f"release {_short_release(f['release'])}"
+        groups[(measure, unit)].append(charts.Bar(label, value, tip, group=release))
+    out = []
+    for k, ((measure, unit), bars) in enumerate(sorted(groups.items())):
+        bars.sort(key=lambda b: b.label)
+        heading = f"{measure} ({unit})" if unit else measure
+        slug = re.sub(r"[^a-z0-9]+", "-", measure.lower()).strip("-")
+        chart = charts.bar_chart(
+            bars, chart_id=f"chart-m{k}-{slug}", unit=unit, axis_label=heading, groups=legend
+        )
+        out.append((heading, chart))
+    return out
 
 
-def seizure_chart(figures: list[dict[str, str]], labels: dict[str, str]) -> str:
-    """Seizures in tonnes by substance, one bar per stated figure (never summed)."""
-    bars = []
+def seizure_chart(figures: list[dict[str, str]], labels: dict[str, str]) -> str | None:
+    """Seizures in tonnes by substance, one bar per stated figure (never summed), coloured by
+    substance; None when there is none."""
     substances = sorted({f.get("substance", "") for f in figures})
+    names = [labels.get(s) or (_label(s) if s else "substance not stated") for s in substances]
+    bars = []
     for f in figures:
         norm = normalised(f)
         if norm is None or norm[1] != "t" or not f["measure"].endswith("-seized"):
             continue
         if f.get("change_of"):
             continue
-        sub = labels.get(f.get("substance", ""), "") or "substance not stated"
+        sub = names[substances.index(f.get("substance", ""))]
         label = f"{sub} · {_short_release(f['release'])} · {_period(f)} · {f.get('area', '')}"
-        bars.append(Bar(label, norm[0], colour=substances.index(f.get("substance", ""))))
-    bars.sort(key=lambda b: (b.colour, b.label))
-    return bar_chart(bars, unit="t") if bars else "<p>No seizure figures in tonnes.</p>"
+        tip = f"{sub}: “{f['verbatim']}” = {norm[0]:g} t ({f['status']}) in {f['release']}"
+        bars.append(charts.Bar(label, norm[0], tip, group=sub))
+    bars.sort(key=lambda b: (names.index(b.group), b.label))
+    if not bars:
+        return None
+    return charts.bar_chart(
+        bars, chart_id="chart-seizures", unit="t", axis_label="seized (t)", groups=names
+    )
 
 
 def jurisdiction_chart(rows: list[dict[str, str]]) -> str:
@@ -153,16 +184,19 @@ def jurisdiction_chart(rows: list[dict[str, str]]) -> str:
     codes = sorted({r["code"] for r in rows}, key=lambda c: (c != "CN", c))
     names = {r["code"]: r.get("label") or r["code"] or "unlinked" for r in rows}
     counts = {(r["code"], r["release"]): float(r["mentions"] or 0) for r in rows}
-    return heatmap(
+    return charts.heatmap(
         [f"{names[c]} ({c})" if c else "unlinked" for c in codes],
         [_short_release(r) for r in releases],
         [[counts.get((c, r), 0.0) for r in releases] for c in codes],
+        chart_id="chart-jurisdictions",
+        value_label="mentions",
+        col_title="release",
     )
 
 
 def quality_chart(figures: list[dict[str, str]], corrected: dict[str, int]) -> str:
     """Per release: figures stated, malformed, implausible; and how many were corrected."""
-    series = ("stated", "malformed", "implausible", "corrected")
+    series = tuple(QUALITY)
     per: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(series, 0))
     for f in figures:
         status = f["status"] if f["status"] in series else "stated"
@@ -175,7 +209,24 @@ def quality_chart(figures: list[dict[str, str]], corrected: dict[str, int]) -> s
         rows.append((release, [float(per[release][s]) for s in series[:3]] + [0.0]))
         if per[release]["corrected"]:
             rows.append(("of which corrected", [0.0, 0.0, 0.0, float(per[release]["corrected"])]))
-    return stacked_bars(rows, series)
+    return charts.stacked_bars(
+        rows,
+        series,
+        chart_id="chart-quality",
+        colours=list(QUALITY.values()),
+        axis_label="figures",
+    )
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def render(store: ox.Store, *, generated: dt.date | None = None, kept: Path | None = None) -> str:
@@ -185,32 +236,23 @@ def render(store: ox.Store, *, generated: dt.date | None = None, kept: Path | No
     labels = _labels(store)
     corrected = _corrected(store)
     releases = sorted({f["release"] for f in figures})
-    day = (generated or dt.date.today()).isoformat()
-    legend = ", ".join(
-        f"<b>{html.escape(_short_release(r))}</b> = {html.escape(r)}" for r in releases
-    )
+    seizures = seizure_chart(figures, labels)
+    # Markup: each SVG is matplotlib's output, in which matplotlib XML-escaped every text it
+    # wrote (labels and numbers from the store, i.e. from press releases); math text is off, and
+    # the tooltips charts.py adds are escaped with html.escape. Everything else in the template
+    # (headings, release ids, counts) is autoescaped by Jinja2.
     return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>narcotics-kg report</title><style>{CSS}</style></head><body>"
-        "<h1>narcotics-kg: the figures in charts</h1>"
-        f'<p class="note">Generated {day} from the store by <code>narcokg report</code>: '
-        f"{len(figures)} figures in {len(releases)} releases ({legend}). Bars are single "
-        "stated figures: figures of one release overlap (a national total and a province's "
-        "share), so nothing is summed. Malformed figures have no value and appear only under "
-        "data quality.</p>"
-        '<h2 id="measures">Each measure across releases and periods</h2>'
-        '<p class="note">Units normalised: mass in tonnes (kg ÷ 1000), area in hectares '
-        "(mu ÷ 15). Label: release · period · area (ISO 3166-2).</p>"
-        f"{measure_charts(figures, labels)}"
-        '<h2 id="seizures">Seizures by substance (tonnes)</h2>'
-        f"{seizure_chart(figures, labels)}"
-        '<h2 id="jurisdictions">Jurisdictions mentioned, by release</h2>'
-        f"{jurisdiction_chart(jurisdictions)}"
-        '<h2 id="quality">Data quality per release</h2>'
-        '<p class="note">Malformed: garbled in the source, kept verbatim without a value. '
-        "Implausible: readable but suspicious. Corrected: revised by a verified source.</p>"
-        f"{quality_chart(figures, corrected)}"
-        "</body></html>"
+        _environment()
+        .get_template("report.html")
+        .render(
+            day=(generated or dt.date.today()).isoformat(),
+            n_figures=len(figures),
+            releases=[(_short_release(r), r) for r in releases],
+            measures=[(title, Markup(svg)) for title, svg in measure_charts(figures, labels)],
+            seizures=Markup(seizures) if seizures else None,
+            jurisdictions=Markup(jurisdiction_chart(jurisdictions)),
+            quality=Markup(quality_chart(figures, corrected)),
+        )
     )
 
 
