@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 from rdflib import Dataset, URIRef
 from rdflib.compare import isomorphic
 
@@ -35,6 +36,7 @@ def test_one_named_graph_per_release_plus_vocabulary(built: Path) -> None:
     assert (dumps / "narcotics-kg.nq").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_two_builds_are_isomorphic(built: Path, tmp_path: Path) -> None:
     narcokg("build", "--store", str(tmp_path / "store"), cwd=tmp_path)
     first, second = (
@@ -55,6 +57,7 @@ def test_trig_and_nquads_dumps_hold_the_same_quads(built: Path) -> None:
         assert isomorphic(trig.graph(URIRef(name)), nq.graph(URIRef(name)))
 
 
+@pytest.mark.slow
 def test_rebuilding_one_release_replaces_its_graph_and_keeps_the_others(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", corpus)

@@ -18,9 +18,8 @@ from rdflib import Graph, URIRef
 from kg.checks.crossrelease import check
 from kg.checks.datacube import CONSTRAINTS, check_graph, check_store
 from kg.errors import InputError
-from kg.namespaces import NKG, VOCABULARY_GRAPH
+from kg.namespaces import CORRECTIONS_GRAPH, NKG, VOCABULARY_GRAPH
 from kg.rdf.corrections import (
-    CORRECTIONS_GRAPH,
     CorrectionRow,
     read_corrections,
     revise,
@@ -385,6 +384,7 @@ def test_a_broken_graph_fails_exactly_that_constraint(
     assert tuple(r.constraint for r in results if not r.passed) == failed
 
 
+@pytest.mark.slow
 def test_validate_command_reports_the_constraints(built: Path, tmp_path: Path) -> None:
     out = narcokg("validate", "--store", str(built), check=False)
     assert out.returncode == 0, out.stdout[-2000:]
@@ -411,7 +411,7 @@ def test_validate_command_reports_the_constraints(built: Path, tmp_path: Path) -
 
 
 def test_correction_shapes_fire_on_a_revised_status_without_revision() -> None:
-    from kg.checks.shacl import CORRECTIONS_GRAPH as VG
+    from kg.namespaces import CORRECTIONS_GRAPH as VG
 
     assert VG == CORRECTIONS_GRAPH
     shapes = Graph().parse(ROOT / "shapes" / "correction.ttl")

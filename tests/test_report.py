@@ -148,6 +148,7 @@ def test_ids_are_unique_on_the_page_and_references_resolve(page: str) -> None:
     assert refs and set(refs) <= set(ids)
 
 
+@pytest.mark.slow
 def test_two_reports_of_one_store_are_byte_identical(built: Path, tmp_path: Path) -> None:
     outs = []
     for seed in ("1", "2"):  # two processes, different hash seeds

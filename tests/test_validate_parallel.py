@@ -20,10 +20,9 @@ import pytest
 
 from kg.build import build
 from kg.checks.datacube import CubeChecker, check_graph, check_store, observation_graphs
-from kg.checks.fastshacl import release_graph_names
 from kg.checks.releases import _check, _start_worker, check_releases, validate_all
 from kg.checks.shacl import Finding, validate
-from kg.store.embedded import to_dataset
+from kg.store.embedded import release_graph_names, to_dataset
 from kg.store.parallel import ordered_map
 from tests.conftest import ROOT, narcokg
 
