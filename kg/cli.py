@@ -364,7 +364,7 @@ def load(
 )
 @STORE_OPTION
 def web(port: int, dump_dir: Path | None, timeout: float, store_dir: Path) -> None:
-    """Serve the graph's IRIs as web pages and RDF on 127.0.0.1 (kg/publish/web.py), read-only."""
+    """Serve the graph's IRIs as web pages and RDF on 127.0.0.1, read-only."""
     from kg.publish.web import serve as run_web
 
     def ready(url: str) -> None:

@@ -8,8 +8,11 @@ read from the store independently of the pages (figure counts, statuses) or chec
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -26,8 +29,10 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from kg.publish.web import negotiate, query_form
+from kg.publish.web import KEEP_ALIVE_SECONDS, MAX_HEADER_BYTES, negotiate, query_form
 from tests.conftest import narcokg
+
+pytestmark = pytest.mark.slow  # a real browser and real server processes
 
 NKGV = "https://w3id.org/narcotics-kg/id/"
 NKO = "https://w3id.org/narcotics-kg/ontology#"
@@ -313,6 +318,70 @@ def test_negotiation_and_query_form_rules() -> None:
     assert negotiate(None, "nt") == "nt"
     assert query_form("# c\nPREFIX a: <x:>\nselect * {}") == "SELECT"
     assert query_form("BASE <x:> CONSTRUCT {} WHERE {}") == "CONSTRUCT"
+
+
+# --- HTTP as the server parses it (uvicorn, h11) -------------------------------------------
+
+
+def _raw(base: str, request: bytes, *, wait: float = 30) -> bytes:
+    """Everything the server sends on one connection after ``request``, until it closes it."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait) as sock:
+        with contextlib.suppress(OSError):  # it may answer and close before reading it all
+            sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_malformed_requests_get_a_4xx_answer_not_a_dropped_connection(server: str) -> None:
+    # Each request is sent whole and no further: a server closing a connection with bytes
+    # still unread resets it (TCP), which could drop the answer before the test reads it.
+    bad_length = b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"
+    assert _raw(server, bad_length).startswith(b"HTTP/1.1 400 ")
+    assert _raw(server, b"NOT HTTP AT ALL\r\n\r\n").startswith(b"HTTP/1.1 400 ")
+    start = b"GET / HTTP/1.1\r\nHost: x\r\nX-Filler: "  # a head that never ends
+    endless = start + b"a" * (MAX_HEADER_BYTES + 1 - len(start))
+    assert _raw(server, endless).startswith(b"HTTP/1.1 400 ")
+    too_long = (
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Content-Length: 2000000\r\n\r\n"
+    )
+    assert _raw(server, too_long).startswith(b"HTTP/1.1 413 ")
+    assert get(server + "/")[0] == 200  # and it goes on answering
+
+
+def test_an_idle_keep_alive_connection_is_closed_after_the_limit(server: str) -> None:
+    start = time.monotonic()
+    answer = _raw(server, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert KEEP_ALIVE_SECONDS - 0.5 <= time.monotonic() - start < KEEP_ALIVE_SECONDS + 10
+
+
+def test_web_says_where_it_listens_and_stops_cleanly_on_ctrl_c(built: Path) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "web", "--port", str(port), "--store", str(built)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    try:
+        assert select.select([proc.stderr], [], [], 60)[0], "no address printed within 60 s"
+        line = proc.stderr.readline()
+        assert (
+            line == f"serving http://127.0.0.1:{port}/ (store {built}, read-only); Ctrl-C stops\n"
+        )
+        assert get(f"http://127.0.0.1:{port}/")[0] == 200
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        assert proc.stderr.read() == ""  # no traceback, no log noise
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 # --- the report ----------------------------------------------------------------------------

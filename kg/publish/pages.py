@@ -1,10 +1,15 @@
-"""HTML pages of the web application: index, release, figure, entity, any other resource.
+"""HTML pages of the web application: index, release, figure, entity, SPARQL form, not found.
 
 Why: a person following an IRI of the graph should see what the graph says in words, with the
 release text and its figures where they stand, not a wall of triples. Everything shown is read
 from the store (offsets, statuses, labels); nothing is computed that the graph does not say.
-Every piece of text goes through :func:`html.escape`; offsets are code points, which is how
-Python indexes ``str``, so ``text[start:end]`` is the figure's verbatim.
+
+This module does the data work (the SPARQL each page runs, which figure stands where, which
+link goes where) and hands plain values to the Jinja2 templates in ``templates/``, which are
+rendered with autoescaping on: every string from the store is escaped by Jinja2, none is
+pasted into HTML here. Offsets are code points, which is how Python indexes ``str``, so
+``text[start:end]`` is the figure's verbatim; :func:`highlight` cuts the release text at those
+offsets and the release template writes each piece, escaped, in or between the figure marks.
 
 Links to data IRIs (``https://w3id.org/narcotics-kg/...``) are written as paths on the serving
 host (``/id/...``) so that the pages work under any host; the canonical IRI is shown on each page.
@@ -12,12 +17,14 @@ host (``/id/...``) so that the pages work under any host; the canonical IRI is s
 
 from __future__ import annotations
 
-import html
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
+import jinja2
 import pyoxigraph as ox
 
 from kg.namespaces import NKG, NKGV, NKO, PREFIXES, VOCABULARY_GRAPH
@@ -43,29 +50,30 @@ DIMENSIONS = (
     ("qualifier", f"{NKO}qualifier"),
     ("status", f"{NKO}status"),
 )
-
-CSS = """
-body{font-family:system-ui,sans-serif;max-width:72rem;margin:1rem auto;padding:0 1rem;
-color:#1d232a;line-height:1.45}
-header a{margin-right:1rem} code{font-size:.9em}
-table{border-collapse:collapse;margin:.5rem 0} td,th{border-bottom:1px solid #ddd;
-padding:.2rem .5rem;text-align:left;vertical-align:top}
-.text{white-space:pre-wrap;background:#fafaf7;border:1px solid #e4e4dc;padding:1rem}
-a.figure{background:#d8ecff;border-bottom:2px solid #1f6fb2;text-decoration:none;color:inherit}
-a.figure.malformed{background:#ffd9d6;border-bottom:2px dashed #c0392b}
-a.figure.implausible{background:#fff1c2;border-bottom:2px dotted #b7950b}
-a.figure:target{outline:3px solid #1f6fb2}
-ins.correction{background:#d9f7df;text-decoration:none;border:1px solid #27ae60;
-font-size:.85em;padding:0 .2em;margin-left:.2em}
-.iri{color:#555;font-size:.85em;word-break:break-all}
-.legend span{margin-right:1rem;padding:0 .3em}
-textarea{width:100%;font-family:monospace}
-"""
+DEFAULT_QUERY = (
+    "PREFIX nko: <https://w3id.org/narcotics-kg/ontology#>\n"
+    "SELECT ?figure ?verbatim ?value WHERE {\n"
+    "  GRAPH ?g { ?figure a nko:Figure ; nko:verbatim ?verbatim .\n"
+    "             OPTIONAL { ?figure nko:value ?value } }\n} LIMIT 20"
+)
 
 
-def esc(text: object) -> str:
-    """HTML-escape any value (quotes too: it also goes into attributes)."""
-    return html.escape(str(text), quote=True)
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The templates of ``kg/publish/templates``, autoescaped, strict about missing values."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("kg.publish", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render(template: str, *, title: str, iri: str | None = None, **context: Any) -> str:
+    """A complete HTML document: ``template`` (which extends ``base.html``) filled in."""
+    path = (local_path(iri) or iri) if iri else None
+    return (
+        environment().get_template(template).render(title=title, iri=iri, iri_path=path, **context)
+    )
 
 
 def local_path(iri: str) -> str | None:
@@ -75,28 +83,11 @@ def local_path(iri: str) -> str | None:
     return None
 
 
-def page(title: str, body: str, *, iri: str | None = None) -> str:
-    """A complete HTML document around ``body``."""
-    alt = ""
-    if iri:
-        path = esc(local_path(iri) or iri)
-        alt = (
-            f'<link rel="alternate" type="text/turtle" href="{path}?format=ttl">'
-            f'<link rel="alternate" type="application/ld+json" href="{path}?format=jsonld">'
-        )
-        body = (
-            f'<p class="iri">IRI: <code>{esc(iri)}</code> · '
-            f'<a href="{path}?format=ttl">Turtle</a> · '
-            f'<a href="{path}?format=jsonld">JSON-LD</a> · '
-            f'<a href="{path}?format=nt">N-Triples</a></p>' + body
-        )
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{esc(title)} — narcotics-kg</title>{alt}<style>{CSS}</style></head><body>"
-        '<header><a href="/">narcotics-kg</a><a href="/sparql">SPARQL</a>'
-        '<a href="/.well-known/void">dataset description</a></header>'
-        f"<h1>{esc(title)}</h1>{body}</body></html>"
-    )
+class Link(NamedTuple):
+    """Where an ``<a>`` goes and what it says (the template escapes both)."""
+
+    href: str
+    text: str
 
 
 def _value(term: object) -> str:
@@ -145,10 +136,9 @@ class View:
             return iri[len(str(NKGV)) :]
         return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
-    def link(self, iri: str, text: str | None = None) -> str:
-        """An ``<a>`` to a resource: local path for ours, the IRI for others."""
-        href = local_path(iri) or iri
-        return f'<a href="{esc(href)}">{esc(text if text is not None else self.label(iri))}</a>'
+    def link(self, iri: str, text: str | None = None) -> Link:
+        """A link to a resource: local path for ours, the IRI for others."""
+        return Link(local_path(iri) or iri, text if text is not None else self.label(iri))
 
     def triples_about(self, iri: str) -> list[ox.Quad]:
         """Every quad with ``iri`` as subject, in any graph."""
@@ -188,6 +178,11 @@ class FigureSpan:
     indicator: str
     reason: str
 
+    @property
+    def anchor(self) -> str:
+        """The id of its mark on the release page (``f-671-675``)."""
+        return f"f-{self.start}-{self.end}"
+
 
 def release_figures(view: View, release: str) -> list[FigureSpan]:
     """The figures stated in ``release``, with offsets from their position selectors."""
@@ -218,47 +213,52 @@ def release_figures(view: View, release: str) -> list[FigureSpan]:
     return sorted(figures.values(), key=lambda f: (f.start, f.end, f.iri))
 
 
-def _anchor(f: FigureSpan) -> str:
-    return f"f-{f.start}-{f.end}"
+@dataclass(frozen=True)
+class Mark:
+    """One figure's mark in the release text: what it encloses and what it says about it."""
+
+    figure: FigureSpan
+    text: str  # text[start:end], or the verbatim when the figure overlaps the previous one
+    overlap: bool
+    href: str
+    title: str
+    corrections: tuple[Link, ...] = field(default=())
 
 
-def highlighted_text(
+def highlight(
     text: str,
     figures: Iterable[FigureSpan],
     revisions: dict[str, list[tuple[str, str]]],
     view: View,
-) -> str:
-    """The release text as HTML with each figure wrapped in ``<a class="figure ...">``.
+) -> list[str | Mark]:
+    """The release text cut at the figures' offsets: plain strings and figure marks, in order.
 
-    A figure overlapping the previous one (it should not happen) is still shown, as its own
-    marker right after the previous figure, so that every figure of the graph is on the page.
+    Joining the strings and every non-overlapping mark's ``text`` gives ``text`` back exactly
+    (the release template writes them so, escaped, with each mark as an ``<a>``). A figure
+    overlapping the previous one (it should not happen) is still shown, as its own marker
+    right after the previous figure, so that every figure of the graph is on the page.
     """
-    out: list[str] = []
+    parts: list[str | Mark] = []
     cursor = 0
     for f in figures:
-        classes = f"figure {esc(f.status)}"
         title = f"{view.label(f.indicator)}: {f.value or 'no value'} ({f.status})"
         if f.reason:
             title += f" — {f.reason}"
-        href = esc(local_path(f.iri) or f.iri)
-        if f.start < cursor or f.end > len(text):
-            inner = esc(f.verbatim)
-            classes += " overlap"
-        else:
-            out.append(esc(text[cursor : f.start]))
-            inner = esc(text[f.start : f.end])
-            cursor = f.end
-        out.append(
-            f'<a class="{classes}" id="{_anchor(f)}" href="{href}" data-start="{f.start}"'
-            f' data-end="{f.end}" data-status="{esc(f.status)}" title="{esc(title)}">{inner}</a>'
+        corrections = tuple(
+            Link(local_path(rev) or rev, f"corrected: {value or '?'}")
+            for rev, value in revisions.get(f.iri, ())
         )
-        for rev, value in revisions.get(f.iri, ()):
-            out.append(
-                f'<ins class="correction" title="revised value from a corrections source">'
-                f'<a href="{esc(local_path(rev) or rev)}">corrected: {esc(value or "?")}</a></ins>'
-            )
-    out.append(esc(text[cursor:]))
-    return "".join(out)
+        href = local_path(f.iri) or f.iri
+        if f.start < cursor or f.end > len(text):
+            parts.append(Mark(f, f.verbatim, True, href, title, corrections))
+            continue
+        if f.start > cursor:
+            parts.append(text[cursor : f.start])
+        parts.append(Mark(f, text[f.start : f.end], False, href, title, corrections))
+        cursor = f.end
+    if cursor < len(text):
+        parts.append(text[cursor:])
+    return parts
 
 
 def release_page(view: View, iri: str) -> str:
@@ -268,53 +268,33 @@ def release_page(view: View, iri: str) -> str:
         meta[q.predicate.value].append(_value(q.object))
     text = (meta.get("https://schema.org/text") or [""])[0]
     figures = release_figures(view, iri)
-    revisions = view.revisions()
     title = (meta.get(f"{DCT}title") or [view.label(iri)])[0]
     counts: dict[str, int] = defaultdict(int)
     for f in figures:
         counts[f.status] += 1
-    facts = "".join(
-        f"<tr><th>{esc(k)}</th><td>{v}</td></tr>"
-        for k, v in (
-            ("identifier", esc(", ".join(meta.get(f"{DCT}identifier", [])))),
-            ("issued", esc(", ".join(meta.get(f"{DCT}issued", [])))),
-            ("publisher", esc(", ".join(meta.get(f"{DCT}publisher", [])))),
-            (
-                "sources",
-                " ".join(
-                    f'<a href="{esc(s)}">{esc(s)}</a><br>' for s in meta.get(f"{DCT}source", [])
-                ),
-            ),
-            (
-                "figures",
-                esc(
-                    f"{len(figures)} ("
-                    + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-                    + ")"
-                ),
-            ),
-        )
+    summary = f"{len(figures)} (" + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + ")"
+    return render(
+        "release.html",
+        title=title,
+        iri=iri,
+        facts=[
+            ("identifier", ", ".join(meta.get(f"{DCT}identifier", []))),
+            ("issued", ", ".join(meta.get(f"{DCT}issued", []))),
+            ("publisher", ", ".join(meta.get(f"{DCT}publisher", []))),
+        ],
+        sources=meta.get(f"{DCT}source", []),
+        summary=summary,
+        parts=highlight(text, figures, view.revisions(), view),
+        figures=[(f, view.link(f.indicator), view.link(f.iri, "figure")) for f in figures],
     )
-    rows = "".join(
-        f'<tr><td><a href="#{_anchor(f)}">{f.start}–{f.end}</a></td><td>{esc(f.verbatim)}</td>'
-        f"<td>{esc(f.value)}</td><td>{esc(f.status)}</td><td>{view.link(f.indicator)}</td>"
-        f"<td>{view.link(f.iri, 'figure')}</td></tr>"
-        for f in figures
-    )
-    legend = (
-        '<p class="legend">Figures: <span><a class="figure stated">stated</a></span>'
-        '<span><a class="figure malformed">malformed (garbled in the source; no value)</a></span>'
-        '<span><a class="figure implausible">implausible</a></span>'
-        '<span><ins class="correction">corrected value</ins></span></p>'
-    )
-    body = (
-        f"<table>{facts}</table>{legend}"
-        f'<div class="text" id="release-text">'
-        f"{highlighted_text(text, figures, revisions, view)}</div>"
-        f"<h2>Figures</h2><table><tr><th>offsets</th><th>verbatim</th><th>value</th>"
-        f"<th>status</th><th>indicator</th><th></th></tr>{rows}</table>"
-    )
-    return page(title, body, iri=iri)
+
+
+class Row(NamedTuple):
+    """A row of a table of facts: its name, then links (comma-separated) or else a text."""
+
+    name: str
+    text: str = ""
+    links: tuple[Link, ...] = ()
 
 
 def figure_page(view: View, iri: str) -> str:
@@ -329,26 +309,28 @@ def figure_page(view: View, iri: str) -> str:
     release = one(f"{NKO}statedIn")
     span = one(f"{NKO}statedAt")
     start_end = span.rsplit("/", 1)[-1]
-    back = (local_path(release) or release) + f"#f-{start_end}"
     rows = [
-        ("verbatim", esc(one(f"{NKO}verbatim"))),
-        ("value", esc(one(f"{NKO}value") or "— (none: the source text is garbled)")),
+        Row("verbatim", one(f"{NKO}verbatim")),
+        Row("value", one(f"{NKO}value") or "— (none: the source text is garbled)"),
     ]
     for name, p in DIMENSIONS:
-        rows.append((name, ", ".join(view.link(v) for v in sorted(props.get(p, [])) if v) or "—"))
+        links = tuple(view.link(v) for v in sorted(props.get(p, [])) if v)
+        rows.append(Row(name, "—", links))
     for name, p in (
         ("status reason", f"{NKO}statusReason"),
         ("period phrase", f"{NKO}periodPhrase"),
     ):
         if props.get(p):
-            rows.append((name, esc(one(p))))
+            rows.append(Row(name, one(p)))
     for name, p in (("change of", f"{NKO}changeOf"), ("direction", f"{NKO}direction")):
         if props.get(p):
-            rows.append((name, view.link(one(p))))
+            rows.append(Row(name, links=(view.link(one(p)),)))
     if props.get(f"{PROV}wasRevisionOf"):
-        rows.append(("revision of", view.link(one(f"{PROV}wasRevisionOf"), "the stated figure")))
+        rows.append(
+            Row("revision of", links=(view.link(one(f"{PROV}wasRevisionOf"), "the stated figure"),))
+        )
     for rev, value in view.revisions().get(iri, ()):
-        rows.append(("corrected", f"{view.link(rev, value or 'revised figure')}"))
+        rows.append(Row("corrected", links=(view.link(rev, value or "revised figure"),)))
     quote = view.select(
         "PREFIX oa: <http://www.w3.org/ns/oa#>\n"
         "SELECT ?prefix ?exact ?suffix WHERE { GRAPH ?g { ?span oa:hasSelector ?q ."
@@ -356,31 +338,44 @@ def figure_page(view: View, iri: str) -> str:
         " OPTIONAL { ?q oa:prefix ?prefix } OPTIONAL { ?q oa:suffix ?suffix } } }",
         span=span,
     )
-    context = ""
-    if quote:
-        sel = quote[0]
-        context = (
-            f"<blockquote>…{esc(sel['prefix'])}<mark>{esc(sel['exact'])}</mark>"
-            f"{esc(sel['suffix'])}…</blockquote>"
-        )
-    table = "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in rows)
-    body = (
-        f'<p>Stated in <a id="back-to-release" href="{esc(back)}">'
-        f"{esc(view.label(release))}</a> at characters {esc(start_end)}.</p>"
-        f"{context}<table>{table}</table>"
+    return render(
+        "figure.html",
+        title=f"Figure {one(f'{NKO}verbatim')} ({view.label(one(f'{NKO}indicator'))})",
+        iri=iri,
+        back=Link((local_path(release) or release) + f"#f-{start_end}", view.label(release)),
+        start_end=start_end,
+        quote=quote[0] if quote else None,
+        rows=rows,
     )
-    title = f"Figure {one(f'{NKO}verbatim')} ({view.label(one(f'{NKO}indicator'))})"
-    return page(title, body, iri=iri)
+
+
+class Cell(NamedTuple):
+    """An object of a triple as shown: a link, or a literal's text and its language tag."""
+
+    link: Link | None = None
+    text: str = ""
+    language: str | None = None  # " @en"; None when the term is no literal
+
+
+def _term(view: View, term: object) -> Cell:
+    if isinstance(term, ox.NamedNode):
+        return Cell(link=view.link(term.value))
+    if isinstance(term, ox.Literal):
+        text = term.value
+        if len(text) > 400:
+            text = text[:400] + "…"
+        return Cell(text=text, language=f" @{term.language}" if term.language else "")
+    return Cell(text=_value(term))
 
 
 def entity_page(view: View, iri: str) -> str:
     """Any other resource: its own triples, the mentions of it and the figures it qualifies."""
-    own = view.triples_about(iri)
-    rows = "".join(
-        f"<tr><td>{view.link(q.predicate.value, _short(q.predicate.value))}</td>"
-        f"<td>{_term(view, q.object)}</td></tr>"
-        for q in sorted(own, key=lambda q: (q.predicate.value, _value(q.object)))
-    )
+    own = [
+        (view.link(q.predicate.value, _short(q.predicate.value)), _term(view, q.object))
+        for q in sorted(
+            view.triples_about(iri), key=lambda q: (q.predicate.value, _value(q.object))
+        )
+    ]
     mentions = view.select(
         "PREFIX nko: <https://w3id.org/narcotics-kg/ontology#>\n"
         "PREFIX oa: <http://www.w3.org/ns/oa#>\nPREFIX prov: <http://www.w3.org/ns/prov#>\n"
@@ -388,15 +383,9 @@ def entity_page(view: View, iri: str) -> str:
         " prov:wasDerivedFrom ?release ; nko:verbatim ?verbatim } } ORDER BY ?release ?m",
         e=iri,
     )
-    by_release: dict[str, list[dict[str, str]]] = defaultdict(list)
+    by_release: dict[str, list[Link]] = defaultdict(list)
     for m in mentions:
-        by_release[m["release"]].append(m)
-    mention_html = "".join(
-        f"<li>{view.link(rel)}: {len(ms)} mention(s) — "
-        + ", ".join(view.link(m["m"], f"“{m['verbatim']}”") for m in ms)
-        + "</li>"
-        for rel, ms in by_release.items()
-    )
+        by_release[m["release"]].append(view.link(m["m"], f"“{m['verbatim']}”"))
     figures = view.select(
         "PREFIX nko: <https://w3id.org/narcotics-kg/ontology#>\n"
         "SELECT ?f ?p ?release ?verbatim ?value ?status WHERE { GRAPH ?g { ?f a nko:Figure ;"
@@ -405,31 +394,31 @@ def entity_page(view: View, iri: str) -> str:
         " ORDER BY ?release ?f",
         e=iri,
     )
-    fig_rows = "".join(
-        f"<tr><td>{view.link(f['release'])}</td><td>{view.link(f['f'], f['verbatim'])}</td>"
-        f"<td>{esc(f['value'])}</td><td>{esc(f['status'].rsplit('/', 1)[-1])}</td>"
-        f"<td>{esc(_short(f['p']))}</td></tr>"
-        for f in figures
-    )
     inbound = view.select(
         "SELECT DISTINCT ?s ?p WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?p ?s LIMIT 200", o=iri
     )
-    inbound_rows = "".join(
-        f"<tr><td>{view.link(r['s'])}</td><td>{esc(_short(r['p']))}</td></tr>"
-        for r in inbound
-        if not r["s"].startswith(f"{NKGV}release/")
+    return render(
+        "entity.html",
+        title=view.label(iri),
+        iri=iri,
+        own=own,
+        mentions=[(view.link(rel), links) for rel, links in by_release.items()],
+        figures=[
+            (
+                view.link(f["release"]),
+                view.link(f["f"], f["verbatim"]),
+                f["value"],
+                f["status"].rsplit("/", 1)[-1],
+                _short(f["p"]),
+            )
+            for f in figures
+        ],
+        inbound=[
+            (view.link(r["s"]), _short(r["p"]))
+            for r in inbound
+            if not r["s"].startswith(f"{NKGV}release/")
+        ],
     )
-    body = f"<h2>What the graph says</h2><table>{rows}</table>"
-    if mention_html:
-        body += f"<h2>Mentions per release</h2><ul id='mentions'>{mention_html}</ul>"
-    if fig_rows:
-        body += (
-            f"<h2>Figures with it as a dimension</h2><table id='figures'><tr><th>release</th>"
-            f"<th>figure</th><th>value</th><th>status</th><th>as</th></tr>{fig_rows}</table>"
-        )
-    if inbound_rows:
-        body += f"<h2>Linked from</h2><table>{inbound_rows}</table>"
-    return page(view.label(iri), body, iri=iri)
 
 
 def _short(iri: str) -> str:
@@ -437,18 +426,6 @@ def _short(iri: str) -> str:
         if iri.startswith(ns) and len(iri) > len(ns):
             return f"{prefix}:{iri[len(ns) :]}"
     return iri
-
-
-def _term(view: View, term: object) -> str:
-    if isinstance(term, ox.NamedNode):
-        return view.link(term.value)
-    if isinstance(term, ox.Literal):
-        text = term.value
-        if len(text) > 400:
-            text = text[:400] + "…"
-        suffix = f" @{term.language}" if term.language else ""
-        return f"{esc(text)}<small>{esc(suffix)}</small>"
-    return esc(_value(term))
 
 
 def index_page(view: View) -> str:
@@ -461,25 +438,19 @@ def index_page(view: View) -> str:
         " OPTIONAL { ?r dcterms:issued ?issued } OPTIONAL { ?f nko:statedIn ?r } } }"
         " GROUP BY ?r ?id ?title ?issued ORDER BY ?issued ?id"
     )
-    items = "".join(
-        f"<tr><td>{esc(r['issued'])}</td><td>{view.link(r['r'], r['title'] or r['id'])}</td>"
-        f"<td>{esc(r['figures'])}</td></tr>"
-        for r in rows
-    )
     graphs = sorted(g.value for g in view.store.named_graphs() if isinstance(g, ox.NamedNode))
-    graph_items = "".join(
-        f"<li><a href='{esc(local_path(g) or g)}?format=ttl'>{esc(g)}</a></li>" for g in graphs
+    return render(
+        "index.html",
+        title="Anti-narcotics figures of China's press releases",
+        releases=[
+            (r["issued"], view.link(r["r"], r["title"] or r["id"]), r["figures"]) for r in rows
+        ],
+        graphs=[Link(f"{local_path(g) or g}?format=ttl", g) for g in graphs],
+        vocabularies=[
+            view.link(f"{NKGV}scheme/{name}", name)
+            for name in ("jurisdictions", "substances", "operations", "indicators")
+        ],
     )
-    body = (
-        f"<h2>Releases</h2><table id='releases'><tr><th>issued</th><th>release</th>"
-        f"<th>figures</th></tr>{items}</table>"
-        f"<h2>Named graphs</h2><ul>{graph_items}</ul>"
-        f"<p>Vocabularies: {view.link(f'{NKGV}scheme/jurisdictions', 'jurisdictions')}, "
-        f"{view.link(f'{NKGV}scheme/substances', 'substances')}, "
-        f"{view.link(f'{NKGV}scheme/operations', 'operations')}, "
-        f"{view.link(f'{NKGV}scheme/indicators', 'indicators')}.</p>"
-    )
-    return page("Anti-narcotics figures of China's press releases", body)
 
 
 def resource_page(view: View, iri: str) -> str:
@@ -496,4 +467,38 @@ def resource_page(view: View, iri: str) -> str:
     return entity_page(view, iri)
 
 
-__all__ = ["NKG", "View", "esc", "index_page", "local_path", "page", "resource_page"]
+def sparql_page(query: str, result: dict[str, Any] | None, error: str | None) -> str:
+    """The query form, with the results of ``query`` when there are some.
+
+    ``result`` is what the query process sends back for a page: ``{"boolean": b}``,
+    ``{"triples": "<N-Triples>"}`` or ``{"head": [names], "rows": [[cells]]}``.
+    """
+    return render(
+        "sparql.html",
+        title="SPARQL query",
+        query=query or DEFAULT_QUERY,
+        result=result,
+        error=error,
+    )
+
+
+def not_found_page(what: str) -> str:
+    """A 404 page saying, in one line, what is not here."""
+    return render("not_found.html", title="Not found", message=what)
+
+
+__all__ = [
+    "NKG",
+    "FigureSpan",
+    "Link",
+    "Mark",
+    "View",
+    "environment",
+    "highlight",
+    "index_page",
+    "local_path",
+    "not_found_page",
+    "release_figures",
+    "resource_page",
+    "sparql_page",
+]

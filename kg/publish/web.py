@@ -1,30 +1,42 @@
 """``narcokg web``: dereferenceable IRIs, HTML pages, content negotiation, a SPARQL form.
 
 Why: linked data means an IRI of the graph answers with what the graph says about it. This
-small stdlib server (``http.server``, no framework) serves every
-``https://w3id.org/narcotics-kg/id/...`` IRI under its own host as ``/id/...``: HTML for a
-browser, Turtle, JSON-LD (compacted with the dumps' context) or N-Triples by the ``Accept``
-header (RFC 9110 §12.5.1) or ``?format=``. Named graphs are served as ``/graph/...``, the dumps
-as ``/download/...``, the VoID/DCAT description at ``/.well-known/void`` (RFC 8615; VoID §7.2)
-with this server's SPARQL endpoint added.
+Starlette application, served by uvicorn, serves every ``https://w3id.org/narcotics-kg/id/...``
+IRI under its own host as ``/id/...``: HTML for a browser (Jinja2 templates, ``pages.py``),
+Turtle, JSON-LD (compacted with the dumps' context) or N-Triples by the ``Accept`` header
+(RFC 9110 §12.5.1) or ``?format=``. Named graphs are served as ``/graph/...``, the dumps as
+``/download/...``, the VoID/DCAT description at ``/.well-known/void`` (RFC 8615; VoID §7.2)
+with this server's SPARQL endpoint added, the ontology's HTML documentation at ``/ontology``.
 
 It binds 127.0.0.1 only and opens the store read-only. SPARQL queries (SELECT, ASK, CONSTRUCT;
 updates cannot even be parsed as queries) run in a child process that is killed after a
-timeout, so one runaway query cannot hold the server.
+timeout, so one runaway query cannot hold the server. uvicorn parses HTTP (h11) and enforces
+the limits below; a request it cannot parse gets a 400, a body over ``MAX_BODY_BYTES`` a 413,
+a method a path does not take a 405 (docs/decisions/20261128-web-starlette-jinja2.md).
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import multiprocessing as mp
 import re
+import socket
 import sys
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Awaitable, Callable
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+import uvicorn
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
 
 from kg.errors import InputError
 from kg.namespaces import PREFIXES
@@ -36,6 +48,7 @@ from kg.publish.describe import (
     DOWNLOAD_BASE,
     jsonld_context,
 )
+from kg.resources import ontology_dir
 
 BASE = "https://w3id.org/narcotics-kg/"
 RDF_TYPES = {
@@ -63,10 +76,23 @@ MEDIA = {
     "application/n-triples": "nt",
     "text/plain": "nt",
 }
+DOWNLOAD_TYPES = {
+    "trig": "application/trig",
+    "nq": "application/n-quads",
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+}
 ROW_LIMIT = 1000
 _KEYWORD = re.compile(
     r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(\w+)", re.IGNORECASE
 )
+
+# The server's limits (docs/decisions/20261128-web-starlette-jinja2.md). To change one, edit it
+# here or pass it to serve(); to run under another ASGI server, give it create_app(...).
+KEEP_ALIVE_SECONDS = 5  # an idle keep-alive connection is closed after this
+MAX_CONNECTIONS = 32  # open connections (or requests in progress) at once; beyond: 503
+MAX_HEADER_BYTES = 64 * 1024  # request line + headers (h11); beyond: 400
+MAX_BODY_BYTES = 1_000_000  # a POST /sparql body; beyond: 413
 
 
 def negotiate(accept: str | None, fmt: str | None) -> str | None:
@@ -147,8 +173,8 @@ def _run_query(store_dir: str, query: str, kind: str, conn: Any) -> None:
         conn.close()
 
 
-class App:
-    """Everything the request handler needs: the store, the dump folder, the description."""
+class Site:
+    """What the application serves: the store, the dump folder, the description."""
 
     def __init__(self, store_dir: Path, dump_dir: Path, *, timeout: float = 10.0) -> None:
         if not store_dir.is_dir():
@@ -164,7 +190,8 @@ class App:
             self.description = [
                 q.triple for q in ox.parse(path=str(void), format=ox.RdfFormat.TURTLE)
             ]
-        self.base_url = ""  # set by the server: http://127.0.0.1:PORT
+        # http://127.0.0.1:PORT, set by serve(); when empty, each request's own base URL
+        self.base_url = ""
 
     # --- RDF -------------------------------------------------------------------------------
     def describe(self, iri: str) -> list[ox.Triple]:
@@ -185,10 +212,10 @@ class App:
         node = ox.NamedNode(graph_iri)
         return [q.triple for q in self.store.quads_for_pattern(None, None, None, node)]
 
-    def description_triples(self) -> list[ox.Triple]:
-        """The VoID/DCAT description, with this server's SPARQL endpoint."""
+    def description_triples(self, base_url: str) -> list[ox.Triple]:
+        """The VoID/DCAT description, with the SPARQL endpoint at ``base_url``/sparql."""
         extra = []
-        if self.base_url:
+        if base_url:
             void = "http://rdfs.org/ns/void#"
             for t in self.description:
                 if t.predicate.value == f"{void}subset" or t.subject == ox.NamedNode(DATASET):
@@ -196,7 +223,7 @@ class App:
                         ox.Triple(
                             t.subject,
                             ox.NamedNode(f"{void}sparqlEndpoint"),
-                            ox.NamedNode(self.base_url + "/sparql"),
+                            ox.NamedNode(base_url + "/sparql"),
                         )
                     )
         return list({str(t): t for t in [*self.description, *extra]}.values())
@@ -218,7 +245,10 @@ class App:
 
     # --- SPARQL ----------------------------------------------------------------------------
     def sparql(self, query: str, kind: str) -> tuple[int, str, bytes | dict[str, Any]]:
-        """(HTTP status, content type, body) for a query; ``kind`` html gives a dict."""
+        """(HTTP status, content type, body) for a query; ``kind`` html gives a dict.
+
+        Blocks up to ``timeout`` seconds: the application calls it in a worker thread.
+        """
         form = query_form(query)
         if form not in ("SELECT", "ASK", "CONSTRUCT"):
             return 400, "text/plain", b"only SELECT, ASK and CONSTRUCT queries are answered"
@@ -249,170 +279,232 @@ class App:
         return 200, ctype, body if isinstance(body, bytes) else body.encode("utf-8")
 
 
-def sparql_page(query: str, result: dict[str, Any] | None, error: str | None) -> str:
-    """The query form, with the results of ``query`` when there are some."""
-    esc = pages.esc
-    default = query or (
-        "PREFIX nko: <https://w3id.org/narcotics-kg/ontology#>\n"
-        "SELECT ?figure ?verbatim ?value WHERE {\n"
-        "  GRAPH ?g { ?figure a nko:Figure ; nko:verbatim ?verbatim .\n"
-        "             OPTIONAL { ?figure nko:value ?value } }\n} LIMIT 20"
+# --- responses -------------------------------------------------------------------------------
+
+
+def _html(status: int, text: str) -> Response:
+    return HTMLResponse(text, status, headers={"Vary": "Accept"})
+
+
+def _text(status: int, text: str | bytes, *, vary: bool = False) -> Response:
+    return PlainTextResponse(text, status, headers={"Vary": "Accept"} if vary else None)
+
+
+def _not_found(what: str) -> Response:
+    return _html(404, pages.not_found_page(what))
+
+
+def _rdf(site: Site, triples: list[ox.Triple], kind: str) -> Response:
+    ctype = RDF_TYPES[kind] + ("; charset=utf-8" if kind != "jsonld" else "")
+    return Response(
+        site.serialize(triples, kind), 200, media_type=ctype, headers={"Vary": "Accept"}
     )
-    out = (
-        '<form method="get" action="/sparql"><textarea name="query" rows="10">'
-        f'{esc(default)}</textarea><br><button type="submit">Run</button> '
-        "<small>Read-only: SELECT, ASK and CONSTRUCT; name graphs with GRAPH ?g. "
-        "Results as JSON: send Accept: application/sparql-results+json.</small></form>"
+
+
+def _site(request: Request) -> Site:
+    site: Site = request.app.state.site
+    return site
+
+
+def _first(request: Request, name: str) -> str | None:
+    """The first non-empty value of query parameter ``name`` (as ``parse_qs`` would give it)."""
+    values = [v for v in request.query_params.getlist(name) if v]
+    return values[0] if values else None
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _guarded(handler: Callable[[Request], Any]) -> Endpoint:
+    """An endpoint around ``handler``: a plain function runs in a worker thread (the store
+    and the templates block); a ValueError (pyoxigraph refusing a string that is no IRI) is a
+    400, any other failure one line on stderr and a 500, never a dead connection."""
+
+    @wraps(handler)
+    async def endpoint(request: Request) -> Response:
+        try:
+            if inspect.iscoroutinefunction(handler):
+                response: Response = await handler(request)
+            else:
+                response = await run_in_threadpool(handler, request)
+            return response
+        except HTTPException:
+            raise
+        except ClientDisconnect:  # gone while sending its body: nobody to answer
+            return Response(status_code=400)
+        except ValueError as exc:
+            return _text(400, f"bad request: {exc}")
+        except Exception as exc:
+            client = request.client.host if request.client else "-"
+            sys.stderr.write(f"{client} error: {' '.join(str(exc).split())[:300]}\n")
+            return _text(500, "internal error")
+
+    return endpoint
+
+
+# --- endpoints -------------------------------------------------------------------------------
+
+
+@_guarded
+def home(request: Request) -> Response:
+    return _html(200, pages.index_page(_site(request).view))
+
+
+@_guarded
+def resource(request: Request) -> Response:
+    """``/id/...`` and ``/graph/...``: HTML or RDF by negotiation; 406, 404 otherwise."""
+    site = _site(request)
+    kind = negotiate(request.headers.get("accept"), _first(request, "format"))
+    path = request.scope["path"]
+    iri = BASE + path[1:]
+    if kind is None:
+        return _text(
+            406,
+            "available: text/html, text/turtle, application/ld+json, application/n-triples",
+            vary=True,
+        )
+    if path.startswith("/graph/"):
+        triples = site.graph_triples(iri)
+        if not triples:
+            return _not_found(f"no graph {iri}")
+        if kind == "html":
+            return _html(200, pages.entity_page(site.view, iri))
+        return _rdf(site, triples, kind)
+    triples = site.describe(iri)
+    if not triples:
+        return _not_found(f"the graph says nothing about {iri}")
+    if kind == "html":
+        return _html(200, pages.resource_page(site.view, iri))
+    return _rdf(site, triples, kind)
+
+
+@_guarded
+def void(request: Request) -> Response:
+    """The dataset description, with this server's SPARQL endpoint; Turtle unless asked."""
+    site = _site(request)
+    kind = negotiate(request.headers.get("accept"), _first(request, "format"))
+    base_url = site.base_url or str(request.base_url).rstrip("/")
+    return _rdf(site, site.description_triples(base_url), kind if kind in RDF_TYPES else "ttl")
+
+
+@_guarded
+def download(request: Request) -> Response:
+    """A file of the dump folder (never the store inside it)."""
+    rel = request.path_params["rel"]
+    root = _site(request).dump_dir.resolve()
+    target = (root / rel).resolve()
+    if root not in target.parents or not target.is_file() or "store" in target.parts:
+        return _not_found(f"no file {rel}")
+    media = DOWNLOAD_TYPES.get(target.suffix.lstrip("."), "application/octet-stream")
+    return FileResponse(target, media_type=media)
+
+
+@_guarded
+def ontology(request: Request) -> Response:
+    """The ontology's HTML documentation (pyLODE, kg/publish/ontology_docs.py)."""
+    page = ontology_dir() / "narcotics.html"
+    if not page.is_file():
+        return _not_found("no ontology documentation here: run python -m kg.publish.ontology_docs")
+    return FileResponse(page, media_type="text/html")
+
+
+@_guarded
+def not_found(request: Request) -> Response:
+    return _not_found(f"no page at {request.scope['path']}")
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, refused with 413 past ``MAX_BODY_BYTES`` (declared or sent)."""
+    too_large = HTTPException(
+        413, f"request body over {MAX_BODY_BYTES} bytes", headers={"Connection": "close"}
     )
-    if error:
-        out += f'<p class="error" id="sparql-error">{esc(error)}</p>'
-    if result is not None:
-        if "boolean" in result:
-            out += f'<p id="sparql-boolean">{esc(str(result["boolean"]).lower())}</p>'
-        elif "triples" in result:
-            out += f'<pre id="sparql-triples">{esc(result["triples"])}</pre>'
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@_guarded
+async def sparql(request: Request) -> Response:
+    """The SPARQL form and endpoint: ``?query=`` by GET, a form or a query body by POST."""
+    if request.method == "POST":
+        raw = (await _body(request)).decode("utf-8", "replace")
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype == "application/sparql-query":
+            query = raw
         else:
-            head = "".join(f"<th>{esc(h)}</th>" for h in result["head"])
-            rows = "".join(
-                "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>"
-                for row in result["rows"]
-            )
-            out += f'<table id="sparql-results"><tr>{head}</tr>{rows}</table>'
-    return pages.page("SPARQL query", out)
+            query = (urllib.parse.parse_qs(raw).get("query") or [""])[0]
+    else:
+        query = _first(request, "query") or ""
+    accept = request.headers.get("accept") or ""
+    wants_html = not query or ("text/html" in accept and "sparql-results" not in accept)
+    if not query:
+        return _html(200, await run_in_threadpool(pages.sparql_page, "", None, None))
+    site = _site(request)
+    status, ctype, body = await run_in_threadpool(
+        site.sparql, query, "html" if wants_html else "data"
+    )
+    if isinstance(body, dict):
+        return _html(200, await run_in_threadpool(pages.sparql_page, query, body, None))
+    if wants_html and status != 200:
+        page = await run_in_threadpool(pages.sparql_page, query, None, body.decode("utf-8"))
+        return _html(status, page)
+    return Response(body, status, media_type=ctype)
 
 
-def make_handler(app: App) -> type[BaseHTTPRequestHandler]:
-    """A request handler class bound to ``app``."""
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """400/405/413... as one line of text (Starlette's own answer, with our wording for 405)."""
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail
+    if exc.status_code == 405 and request.method == "POST":
+        detail = "POST only on /sparql"
+    return PlainTextResponse(detail, exc.status_code, headers=exc.headers)
 
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "narcokg-web"
 
-        def log_message(self, format: str, *args: Any) -> None:
-            sys.stderr.write(f"{self.address_string()} {format % args}\n")
+def create_app(
+    store_dir: Path, dump_dir: Path | None = None, *, timeout: float = 10.0
+) -> Starlette:
+    """The web application over the store at ``store_dir`` (opened read-only).
 
-        def _send(self, status: int, ctype: str, body: bytes, *, vary: bool = False) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            if vary:
-                self.send_header("Vary", "Accept")
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+    ``dump_dir`` holds the dumps and ``void.ttl`` (default: the store's parent folder);
+    ``timeout`` is the seconds a SPARQL query may run. Raises InputError without a store.
+    """
+    site = Site(store_dir, dump_dir or store_dir.parent, timeout=timeout)
+    app = Starlette(
+        routes=[
+            Route("/", home),
+            Route("/sparql", sparql, methods=["GET", "POST"]),
+            Route("/.well-known/void", void),
+            Route("/void", void),
+            Route("/ontology", ontology),
+            Route("/download/{rel:path}", download),
+            Route("/id/{rest:path}", resource),
+            Route("/graph/{rest:path}", resource),
+            Route("/{path:path}", not_found),
+        ],
+        exception_handlers={HTTPException: _http_error},
+    )
+    app.state.site = site
+    return app
 
-        def _html(self, status: int, text: str) -> None:
-            self._send(status, "text/html; charset=utf-8", text.encode("utf-8"), vary=True)
 
-        def _not_found(self, what: str) -> None:
-            self._html(404, pages.page("Not found", f"<p>{pages.esc(what)}</p>"))
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling ``ready`` once it accepts connections."""
 
-        def do_HEAD(self) -> None:
-            self.do_GET()
+    def __init__(self, config: uvicorn.Config, ready: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._ready = ready
 
-        def do_GET(self) -> None:
-            url = urllib.parse.urlsplit(self.path)
-            params = urllib.parse.parse_qs(url.query)
-            fmt = params["format"][0] if params.get("format") else None
-            path = urllib.parse.unquote(url.path)
-            try:
-                self._route(path, params, fmt)
-            except BrokenPipeError:
-                pass
-            except ValueError as exc:  # not an IRI (pyoxigraph refuses it)
-                self._send(400, "text/plain", f"bad request: {exc}".encode())
-            except Exception as exc:  # one line in the log and a 500, never a dead socket
-                self.log_message("error: %s", " ".join(str(exc).split())[:300])
-                self._send(500, "text/plain", b"internal error")
-
-        def do_POST(self) -> None:
-            url = urllib.parse.urlsplit(self.path)
-            if url.path != "/sparql":
-                self._send(405, "text/plain", b"POST only on /sparql")
-                return
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(min(length, 1_000_000)).decode("utf-8", "replace")
-            ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
-            if ctype == "application/sparql-query":
-                query = raw
-            else:
-                query = (urllib.parse.parse_qs(raw).get("query") or [""])[0]
-            self._sparql(query)
-
-        def _sparql(self, query: str) -> None:
-            accept = self.headers.get("Accept") or ""
-            wants_html = not query or ("text/html" in accept and "sparql-results" not in accept)
-            if not query:
-                self._html(200, sparql_page("", None, None))
-                return
-            status, ctype, body = app.sparql(query, "html" if wants_html else "data")
-            if isinstance(body, dict):
-                self._html(200, sparql_page(query, body, None))
-            elif wants_html and status != 200:
-                self._html(status, sparql_page(query, None, body.decode("utf-8")))
-            else:
-                self._send(status, ctype, body)
-
-        def _rdf(self, iri: str, triples: list[ox.Triple], kind: str) -> None:
-            body = app.serialize(triples, kind)
-            ctype = RDF_TYPES[kind] + ("; charset=utf-8" if kind != "jsonld" else "")
-            self._send(200, ctype, body, vary=True)
-
-        def _route(self, path: str, params: dict[str, list[str]], fmt: str | None) -> None:
-            kind = negotiate(self.headers.get("Accept"), fmt)
-            if path == "/":
-                self._html(200, pages.index_page(app.view))
-            elif path == "/sparql":
-                self._sparql((params.get("query") or [""])[0])
-            elif path in ("/.well-known/void", "/void"):
-                self._rdf(DATASET, app.description_triples(), kind if kind in RDF_TYPES else "ttl")
-            elif path.startswith("/download/"):
-                self._download(path[len("/download/") :])
-            elif path.startswith(("/id/", "/graph/")):
-                iri = BASE + path[1:]
-                if kind is None:
-                    self._send(
-                        406,
-                        "text/plain",
-                        b"available: text/html, text/turtle, "
-                        b"application/ld+json, application/n-triples",
-                        vary=True,
-                    )
-                    return
-                if path.startswith("/graph/"):
-                    triples = app.graph_triples(iri)
-                    if not triples:
-                        self._not_found(f"no graph {iri}")
-                    elif kind == "html":
-                        self._html(200, pages.entity_page(app.view, iri))
-                    else:
-                        self._rdf(iri, triples, kind)
-                    return
-                triples = app.describe(iri)
-                if not triples:
-                    self._not_found(f"the graph says nothing about {iri}")
-                elif kind == "html":
-                    self._html(200, pages.resource_page(app.view, iri))
-                else:
-                    self._rdf(iri, triples, kind)
-            else:
-                self._not_found(f"no page at {path}")
-
-        def _download(self, rel: str) -> None:
-            root = app.dump_dir.resolve()
-            target = (root / rel).resolve()
-            if root not in target.parents or not target.is_file() or "store" in target.parts:
-                self._not_found(f"no file {rel}")
-                return
-            suffix = target.suffix.lstrip(".")
-            ctype = {
-                "trig": "application/trig",
-                "nq": "application/n-quads",
-                "ttl": "text/turtle",
-                "jsonld": "application/ld+json",
-            }.get(suffix, "application/octet-stream")
-            self._send(200, ctype, target.read_bytes())
-
-    return Handler
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self._ready()
 
 
 def serve(
@@ -422,23 +514,55 @@ def serve(
     dump_dir: Path | None = None,
     timeout: float = 10.0,
     ready: Any = None,
+    keep_alive: int = KEEP_ALIVE_SECONDS,
+    max_connections: int = MAX_CONNECTIONS,
+    max_header_bytes: int = MAX_HEADER_BYTES,
 ) -> None:
-    """Serve until interrupted on 127.0.0.1:``port`` (0 = any free port)."""
-    app = App(store_dir, dump_dir or store_dir.parent, timeout=timeout)
+    """Serve until interrupted (Ctrl-C, SIGTERM) on 127.0.0.1:``port`` (0 = any free port).
+
+    ``ready(url)`` is called with ``http://127.0.0.1:PORT`` once connections are accepted.
+    On a stop signal uvicorn stops accepting, closes idle connections and lets requests in
+    progress finish (a SPARQL query within its timeout) before it returns.
+    """
+    app = create_app(store_dir, dump_dir, timeout=timeout)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(app))
+        sock.bind(("127.0.0.1", port))
     except OSError as exc:
+        sock.close()
         raise InputError(None, f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc
-    server.daemon_threads = True
-    app.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    if ready is not None:
-        ready(app.base_url)
+    site: Site = app.state.site
+    site.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=sock.getsockname()[1],
+        http="h11",  # the parser the limits below are for, whatever else is installed
+        timeout_keep_alive=keep_alive,
+        limit_concurrency=max_connections,
+        h11_max_incomplete_event_size=max_header_bytes,
+        timeout_graceful_shutdown=int(timeout) + 5,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        headers=[("server", "narcokg-web")],
+    )
+    server = _Server(config, lambda: ready(site.base_url) if ready is not None else None)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled: the stop asked for
         pass
     finally:
-        server.server_close()
+        sock.close()
 
 
-__all__ = ["CONTEXT_FILE", "DOWNLOAD_BASE", "App", "negotiate", "query_form", "serve"]
+__all__ = [
+    "CONTEXT_FILE",
+    "DOWNLOAD_BASE",
+    "Site",
+    "create_app",
+    "negotiate",
+    "query_form",
+    "serve",
+]
