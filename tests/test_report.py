@@ -13,11 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -216,9 +214,6 @@ def test_the_command_line_does_not_import_matplotlib() -> None:
 
 # --- in a real browser ----------------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-
 # Every <text> of each chart as its box on screen, with the chart's box.
 BOXES = """
 return Array.from(document.querySelectorAll('svg')).map(svg => {
@@ -230,26 +225,6 @@ return Array.from(document.querySelectorAll('svg')).map(svg => {
           })};
 });
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        if os.environ.get("CI"):
-            pytest.fail("chromium / chromedriver missing: .ci/run installs them")
-        pytest.skip("chromium + chromium-driver not installed (apt-get install them)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,1600"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def _overlap(a: list[float], b: list[float], slack: float = 0.5) -> bool:

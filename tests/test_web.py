@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import select
-import shutil
 import signal
 import socket
 import struct
@@ -40,18 +39,6 @@ G = "https://w3id.org/narcotics-kg/graph/"
 RELEASE = "000_a69edf0332bcabe2"
 RELEASE_IRI = f"{NKGV}release/{RELEASE}"
 MALFORMED = f"{RELEASE_IRI}/figure/671-675"  # "9,26", hand-checked against the text
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1200,1600",
-)
 
 
 def _free_port() -> int:
@@ -97,27 +84,6 @@ def server(built: Path) -> Iterator[str]:
     finally:
         os.kill(proc.pid, 15)
         proc.wait(timeout=30)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Headless Chromium through chromedriver (no download: both paths are given)."""
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        if os.environ.get("CI"):
-            pytest.fail("chromium / chromedriver missing: .ci/run installs them")
-        pytest.skip("chromium + chromium-driver not installed (apt-get install them)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def _figures_in_store(store_dir: Path, release: str) -> dict[str, str]:
