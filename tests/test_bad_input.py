@@ -28,6 +28,8 @@ from kg.text.textfile import MAX_RELEASE_BYTES
 from tests.conftest import ROOT, narcokg
 from tests.reliability_log import record
 
+pytestmark = pytest.mark.slow  # every case runs the real command over a real corpus build
+
 G = "https://w3id.org/narcotics-kg/graph/"
 TEXT = (
     "From January to March, Yunnan police cracked 12 drug cases and arrested 15 suspects.\n\n"

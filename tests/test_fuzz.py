@@ -1,4 +1,4 @@
-"""Issue 8, item 3: fuzzing the number reader, the segmenter, the extractor and the file reader.
+"""Fuzzing the number reader, the segmenter, the extractor and the file reader.
 
 Hypothesis feeds arbitrary Unicode (and, for the reader, arbitrary bytes) and text assembled
 from the pieces releases are made of (numbers, garbled numbers, units, vocabulary names,
@@ -40,6 +40,8 @@ from kg.text.numerals import scan
 from kg.text.segment import paragraphs
 from kg.text.textfile import decode
 from tests.reliability_log import record
+
+pytestmark = pytest.mark.slow  # thousands of generated texts per target
 
 RUN: Counter[str] = Counter()
 SCALE = int(os.environ.get("NARCOKG_FUZZ_SCALE", "1"))

@@ -227,6 +227,7 @@ MUTATIONS = {
 }
 
 
+@pytest.mark.slow  # each mutation also runs the reference pyshacl
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
 def test_fast_equals_reference_on_mutations(name: str) -> None:
     store = _fixture_store("conforming.trig")
