@@ -19,6 +19,7 @@ OA = Namespace("http://www.w3.org/ns/oa#")
 TIME = Namespace("http://www.w3.org/2006/time#")
 QUDT = Namespace("http://qudt.org/schema/qudt/")
 UNIT = Namespace("http://qudt.org/vocab/unit/")
+CUR = Namespace("http://qudt.org/vocab/currency/")
 ORG = Namespace("http://www.w3.org/ns/org#")
 SCHEMA = Namespace("https://schema.org/")
 WD = Namespace("http://www.wikidata.org/entity/")
@@ -35,6 +36,7 @@ PREFIXES: dict[str, str] = {
     "time": str(TIME),
     "qudt": str(QUDT),
     "unit": str(UNIT),
+    "cur": str(CUR),
     "org": str(ORG),
     "schema": str(SCHEMA),
     "skos": "http://www.w3.org/2004/02/skos/core#",

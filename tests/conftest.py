@@ -14,6 +14,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "tests" / "data" / "gold"
+INVENTED = ROOT / "tests" / "data" / "releases"
+# How many invented releases a build of the folder makes (each text has a hand annotation).
+INVENTED_COUNT = len(list(INVENTED.glob("*.txt")))
 
 
 def narcokg(

@@ -37,7 +37,7 @@ from kg.store.kept_answers import (
 )
 from kg.store.parallel import map_extraction, process_extractor
 from kg.text.corpus import iter_releases
-from tests.conftest import ROOT, narcokg
+from tests.conftest import INVENTED_COUNT, ROOT, narcokg
 from tests.test_query_binding import _release_ids
 
 RELEASES = Path(__file__).parent / "data" / "releases"
@@ -87,7 +87,7 @@ def test_kept_answers_equal_the_queries_run_in_the_store(
     store_dir = built if which == "corpus" else invented
     store = ox.Store.read_only(str(store_dir))
     ids = _release_ids(store)
-    assert len(ids) == (2 if which == "corpus" else 6)
+    assert len(ids) == (2 if which == "corpus" else INVENTED_COUNT)
     notes: list[str] = []
     with KeptAnswers.for_reading(answers_path(store_dir)) as kept:  # type: ignore[union-attr]
         for query in release_scoped():
@@ -269,7 +269,7 @@ def test_a_tabulator_answers_the_same_across_scratch_stores(
     reference = [
         Tabulator(vocabulary, queries).answers([(m.id, m.graph, m.ntriples)])[0] for m in mapped
     ]
-    assert len(reference) == 6 and all(set(a) == set(SCOPED) for a in reference)
+    assert len(reference) == INVENTED_COUNT and all(set(a) == set(SCOPED) for a in reference)
     # one at a time in a scratch store renewed every two releases, or all six at once
     monkeypatch.setattr(kept_answers, "SCRATCH_RELEASES", 2)
     reused = Tabulator(vocabulary, queries)

@@ -20,7 +20,7 @@ from kg.queries.binding import bind_marked
 from kg.queries.catalogue import Query, load_queries, parse_query
 from kg.queries.run import run_query
 from kg.queries.tables import Table
-from tests.conftest import narcokg
+from tests.conftest import INVENTED_COUNT, narcokg
 
 RELEASES = Path(__file__).parent / "data" / "releases"
 
@@ -55,7 +55,7 @@ def test_marked_binding_answers_like_filtering_the_whole_answer(
 ) -> None:
     store = ox.Store.read_only(str(built if which == "corpus" else invented))
     ids = _release_ids(store)
-    assert len(ids) == (2 if which == "corpus" else 6)
+    assert len(ids) == (2 if which == "corpus" else INVENTED_COUNT)
     catalogue = load_queries()
     marked = [q for q in catalogue.values() if "release" in q.params]
     assert len(marked) == 11

@@ -1,4 +1,4 @@
-"""The extractor on six invented releases it was not written against, scored per release.
+"""The extractor on the first six invented releases it was not written against, scored per release.
 
 Each release in tests/data/releases/ has a hand annotation in gold/ (see gold/README.md). The
 bar is the one issue 3 sets for the corpus: recall and precision >= 98%, every well-formed value
@@ -43,7 +43,13 @@ def gold(release: str) -> dict[Key, dict[str, str]]:
         return {(release, int(r["start"]), int(r["end"])): r for r in csv.DictReader(fh)}
 
 
-IDS = sorted(p.stem for p in (RELEASES / "gold").glob("*.csv"))
+# The first six releases (r01-r06); the second set (r07 on, with a .nonfigures.csv beside the
+# figures) is scored as a whole by tests/test_release_layouts.py.
+IDS = sorted(
+    p.stem
+    for p in (RELEASES / "gold").glob("*.csv")
+    if "." not in p.stem and not (p.parent / f"{p.stem}.nonfigures.csv").exists()
+)
 
 
 def test_there_are_six_annotated_releases_with_every_garbling_pattern() -> None:
@@ -144,7 +150,7 @@ def test_unknown_names_become_unlinked_mentions(store_dir: Path) -> None:
     unlinked = {
         (r["release"], r["verbatim"], r["type"])
         for r in csv.DictReader(io.StringIO(out))
-        if not r["entity"]
+        if not r["entity"] and r["release"] in IDS
     }
     assert unlinked == {
         ("r01_guangdong_annual", '"Thunder Sweep"', "Operation"),

@@ -25,6 +25,27 @@ from kg.extract.measures import MeasureBook
 from kg.extract.records import Draft
 from kg.text.segment import Sentence
 
+# "made up 62%", "set up 12": "up" as a particle of the verb, not a rise
+_PARTICLE_UP = re.compile(
+    r"\b(?:made|make|makes|making|pick(?:ed|s)?|set|sets|took|take|takes|shored|stepped|"
+    r"built|opened|sum(?:med)?|add(?:ed|s)?|broke|broken|split|locked|rounded)\s+up\s*$",
+    re.I,
+)
+_SHARE_BEFORE = re.compile(
+    r"\b(?:accounting for|accounted for|accounts? for|representing|represented|making up|"
+    r"made up|makes up|share of|proportion of|rate of)\s*$",
+    re.I,
+)
+_AVERAGE = re.compile(r"\b(?:average annual|annual average|average yearly|on average)\b", re.I)
+_DOWN_AFTER = re.compile(
+    r"^\s*(?:lower|less|fewer|down|decrease|decline|drop|fall|reduction)\b", re.I
+)
+_UP_AFTER = re.compile(r"^\s*(?:higher|more|up|increase|rise|growth)\b", re.I)
+_FEWER_AFTER = re.compile(r"^\s*(?:fewer|less)\b(?!\s+than\s+\d)", re.I)
+_MORE_THAN_BASE_AFTER = re.compile(
+    r"^\s*more\s+than\s+(?:in|during|the same|last|a year|the previous|the year)\b", re.I
+)
+_BARE_DIRECTION_BASE_AFTER = re.compile(r"^\s*(?:from|compared|over|on|than)\b", re.I)
 _YOY_ARTICLE = re.compile(r"\b(?:a|an|the)\s+(?:year-on-year|year on year)\s+", re.I)
 _LIST_GAP = re.compile(r"[\s,]*(?:and\s*)?")
 _PART_LIST_BREAK = re.compile(r"[;.]|\bwhile\b")
@@ -47,19 +68,61 @@ def mark_changes(
     after marks a change even when no direction is stated.
     """
     for d in drafts:
-        if d.kind != "percent":
-            continue
         before = text[max(d.clause[0], d.num.start - 40) : d.num.start]
         before = _YOY_ARTICLE.sub(" ", before)
-        if ends_with_phrase(before, measures.up):
-            d.direction = "up"
-        elif ends_with_phrase(before, measures.down):
-            d.direction = "down"
+        after = text[d.unit_end : min(d.unit_end + 40, sentence.end)]
+        if d.kind != "percent":
+            _mark_absolute_change(d, before, after, measures)
+            continue
+        found = _direction_before(before, measures)
+        if found is None and not _SHARE_BEFORE.search(before):
+            if _DOWN_AFTER.match(after):
+                found = "down"
+            elif _UP_AFTER.match(after):
+                found = "up"
+        d.direction = found
+        d.average = bool(_AVERAGE.search(before))
         window = text[
             max(sentence.start, d.num.start - 60) : min(sentence.end, d.num.end + 80)
         ].lower()
         yoy = any(p.lower() in window for p in measures.year_on_year)
-        d.is_change = d.direction is not None or yoy
+        share = bool(_SHARE_BEFORE.search(before))
+        d.is_change = d.direction is not None or (yoy and not share) or d.average
+
+
+def _direction_before(before: str, measures: MeasureBook) -> str | None:
+    """ "up", "down" or None from the words that end ``before``; "made up" is not a rise."""
+    if ends_with_phrase(before, measures.up) and not _PARTICLE_UP.search(before):
+        return "up"
+    if ends_with_phrase(before, measures.down):
+        return "down"
+    return None
+
+
+def _mark_absolute_change(d: Draft, before: str, after: str, measures: MeasureBook) -> None:
+    """A count or mass stated as a difference: "1,546 fewer than in 2019", "down 2.6 tons from".
+
+    Bare "up" and "down" before the number count only when a base follows ("from 2019",
+    "compared with"): "picked up 30 suspects" is no change.
+    """
+    if d.kind not in ("count", "mass", "money", "volume", "area"):
+        return
+    direction = None
+    if _FEWER_AFTER.match(after):
+        direction = "down"
+    elif _MORE_THAN_BASE_AFTER.match(after):
+        direction = "up"
+    else:
+        bare = before.rstrip().lower()
+        if bare.endswith((" up", " down")) or bare in ("up", "down"):
+            if _BARE_DIRECTION_BASE_AFTER.match(after):
+                direction = "up" if bare.endswith("up") else "down"
+        else:
+            direction = _direction_before(before, measures)
+            if direction and not re.search(r"\b(?:by|of)\s*$", before):
+                direction = None  # "an increase of 30 cases", "rose by 2 tons" only
+    if direction:
+        d.is_change, d.direction = True, direction
 
 
 def link_parts(text: str, drafts: Sequence[Draft], part_cues: Sequence[str]) -> None:
@@ -107,9 +170,11 @@ def link_changes(text: str, drafts: Sequence[Draft], respectively: Sequence[str]
         for g in group:
             g.direction = g.direction or direction
         after = text[group[-1].unit_end : group[-1].unit_end + 40].lower()
+        kind = group[0].kind
         bases = [
             b for b in drafts
             if not b.is_change and b.part_of is None and b.num.start < group[0].num.start
+            and (kind == "percent" or b.kind == kind)
         ]  # fmt: skip
         is_respectively = any(p.lower() in after for p in respectively)
         if len(group) > 1 and is_respectively and len(bases) >= len(group):

@@ -26,13 +26,26 @@ from kg.extract.records import Draft
 def own_indicator(text: str, d: Draft, book: MeasureBook) -> Indicator:
     """The indicator of ``d`` from its own words (not its total's)."""
     if d.is_change:
+        if d.kind != "percent":
+            return book.indicator("absolute-change")
+        if d.average:
+            return book.indicator("average-annual-change")
         return book.indicator("year-on-year-change")
-    candidates = [i for i in book.indicators if d.kind in i.kinds and not i.fallback]
-    tail = text[d.tail[0] : d.tail[1]]
-    for ind in candidates:
-        if any(p.search(tail) for p in ind.tail):
-            return ind
     clause = text[d.clause[0] : d.clause[1]]
+    candidates = [
+        i
+        for i in book.indicators
+        if d.kind in i.kinds
+        and not i.fallback
+        and (not i.requires or any(p.search(clause) for p in i.requires))
+    ]
+    tail = text[d.tail[0] : d.tail[1]]
+    before = text[d.clause[0] : d.num.start]
+    for ind in candidates:
+        if any(p.search(tail) for p in ind.tail) or any(
+            b.search(before) and t.search(tail) for b, t in ind.framed
+        ):
+            return ind
     for ind in candidates:
         if any(p.search(clause) for p in ind.context):
             return ind

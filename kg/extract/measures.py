@@ -24,9 +24,11 @@ from kg.resources import mappings_dir
 class Unit:
     """A unit and the words that name it right after a number."""
 
-    code: str  # QUDT local name, or MU
-    kind: str  # count | mass | area | percent | duration
+    code: str  # the code exports show: the QUDT local name, YUAN, or MU
+    kind: str  # count | mass | area | volume | money | percent | duration
     words: tuple[str, ...]
+    iri: str = ""
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,12 @@ class Indicator:
     context: tuple[re.Pattern[str], ...]
     fallback: bool
     examples: tuple[dict[str, str], ...]
+    framed: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = ()
+    """(before, tail) pairs: both must match, the first against the clause up to the number
+    ("there are 1.2 million drug users": a stock), the second against the tail."""
+    requires: tuple[re.Pattern[str], ...] = ()
+    """The indicator is considered only when one of these matches the figure's clause
+    ("a reward for 10 fugitives": fugitives wanted, not caught)."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,14 @@ def load_measures(path: Path | None = None) -> MeasureBook:
         raise InputError(path, f"cannot read: {exc}") from exc
     try:
         units = tuple(
-            Unit(str(u["unit"]), str(u["kind"]), _phrases(u.get("words"))) for u in raw["units"]
+            Unit(
+                str(u["unit"]),
+                str(u["kind"]),
+                _phrases(u.get("words")),
+                expand(str(u["iri"])),
+                str(u["label"]),
+            )
+            for u in raw["units"]
         )
         qualifiers = tuple(
             sorted(
@@ -133,6 +148,16 @@ def load_measures(path: Path | None = None) -> MeasureBook:
                     context=_compile(path, where, entry.get("context")),
                     fallback=bool(entry.get("fallback")),
                     examples=tuple(entry.get("examples") or ()),
+                    framed=tuple(
+                        (b, t)
+                        for pair in entry.get("framed") or ()
+                        for b, t in zip(
+                            _compile(path, where, [pair["before"]]),
+                            _compile(path, where, [pair["tail"]]),
+                            strict=True,
+                        )
+                    ),
+                    requires=_compile(path, where, entry.get("requires")),
                 )
             )
         plaus = raw.get("plausibility") or {}

@@ -19,6 +19,7 @@ import bisect
 import re
 from collections.abc import Sequence
 
+from kg.extract.numbers import SPLIT
 from kg.extract.records import Draft, Mention
 from kg.text.numerals import Numeral
 from kg.text.periods import date_spans
@@ -56,6 +57,10 @@ class NonFigures:
 
     def is_non_figure(self, sentence: Sentence, n: Numeral) -> bool:
         """Whether the number ``n`` (release offsets) of ``sentence`` is part of a name or date."""
+        if n.malformed == SPLIT:  # joined pieces span words: only the first piece is tested
+            return self._names.overlaps(n.start, n.start + 1) or self._dates.contains(
+                n.start, n.start + 1
+            )
         if self._names.overlaps(n.start, n.end) or self._dates.contains(n.start, n.end):
             return True
         before = sentence.text[: n.start - sentence.start]

@@ -23,7 +23,7 @@ from kg.extract.cues import ends_with_phrase
 from kg.extract.measures import MeasureBook
 from kg.extract.records import Draft, Status
 from kg.text.corpus import Release
-from kg.text.numerals import Numeral, scan
+from kg.text.numerals import GLUED, Numeral, scan
 from kg.text.segment import Sentence
 
 _CLAUSE_BREAK = re.compile(r",\s|;|:\s|\s[–—]\s|\(|\)")
@@ -61,11 +61,13 @@ class NumberReader:
         """One draft per number of ``sentence`` (a sentence of ``release``), in order.
 
         Each tail runs to the end of its clause; call :func:`end_tails` once the non-figures
-        are dropped.
+        are dropped. The pieces of a number the translation split apart are joined into one
+        malformed draft (:func:`join_split_numbers`).
         """
-        return [
+        drafts = [
             self.draft(release, sentence, shift(n, sentence.start)) for n in scan(sentence.text)
         ]
+        return join_split_numbers(release.text, drafts)
 
     def draft(self, release: Release, sentence: Sentence, num: Numeral) -> Draft:
         """The draft of one number (``num`` at release offsets) of ``sentence``."""
@@ -139,6 +141,92 @@ class NumberReader:
                         "put a year in place of the figure"
                     )
         return Status.STATED, None
+
+
+# "the countryMore than 20,000 cases", "throughout the year 8 Over 10,000": a qualifier with a
+# capital in mid-sentence, glued to the word before it or after a bare word or digit, is where
+# the translation broke a Chinese ten-thousand number ("4万余" became "4 ... More than 20,000").
+_SPLIT_QUALIFIER = re.compile(
+    r"(?:(?P<glued>(?<=[a-z]))|(?<=[a-z\d] ))(?:More than|Over|About|Nearly|Approximately)\s+$"
+)
+_TEN_THOUSAND = 10_000
+SPLIT = "a number split by the translation into pieces that cannot be put back together"
+
+
+def join_split_numbers(text: str, drafts: Sequence[Draft]) -> list[Draft]:
+    """Join the pieces of a number broken by translation into one malformed draft.
+
+    Two signs give a piece away: digits glued to the word before them ("were seized9 tons",
+    read as malformed by ``kg.text.numerals``) and a capitalised qualifier in mid-sentence before
+    a multiple of ten thousand ("cracked across the countryMore than 20,000 cases"). Such a
+    piece is joined with the bare count before it in its clause ("a total of 4 drug cases ...",
+    "25 drugs of various types ..."), and the span from the first piece to the end of the last
+    becomes one draft: no value, the unit of the last piece, the words after the first piece as
+    its tail. A piece with no partner stays on its own, malformed. Why never a value: which
+    digits belong where is lost, and no fragment may be published as a number.
+    """
+    out: list[Draft] = []
+    for d in drafts:
+        if not _is_piece(text, d):
+            out.append(d)
+            continue
+        first = out[-1] if out else None
+        if first is not None and _is_partner(first, d):
+            out[-1] = _joined(text, first, d)
+        else:
+            out.append(
+                d
+                if d.status is Status.MALFORMED
+                else replace(d, status=Status.MALFORMED, reason=SPLIT)
+            )
+    return out
+
+
+def _is_piece(text: str, d: Draft) -> bool:
+    if d.num.malformed == GLUED:
+        return True
+    m = _SPLIT_QUALIFIER.search(text, max(0, d.num.start - 40), d.num.start)
+    if m is None or m.end() != d.num.start or d.num.value is None:
+        return False
+    return bool(m.group("glued")) or d.num.value % _TEN_THOUSAND == 0
+
+
+def _is_partner(first: Draft, piece: Draft) -> bool:
+    """A bare whole count in the same clause, not itself a piece."""
+    n = first.num
+    return (
+        first.clause[0] <= n.start
+        and piece.clause[0] <= n.start
+        and first.kind == "count"
+        and first.unit_end == n.end
+        and not n.percent
+        and n.value is not None
+        and n.value == n.value.to_integral_value()
+        and n.value < _TEN_THOUSAND
+        and first.status is not Status.MALFORMED
+    )
+
+
+def _joined(text: str, first: Draft, piece: Draft) -> Draft:
+    num = Numeral(
+        start=first.num.start,
+        end=piece.num.end,
+        verbatim=text[first.num.start : piece.num.end],
+        digits=text[first.num.start : piece.num.end],
+        value=None,
+        malformed=SPLIT,
+    )
+    return replace(
+        piece,
+        num=num,
+        unit_end=first.num.end,  # the words after the first piece say what is counted
+        qualifier=piece.qualifier,
+        clause=(first.clause[0], piece.clause[1]),
+        segment=(first.segment[0], piece.segment[1]),
+        tail=(first.num.end, max(piece.clause[1], piece.unit_end)),
+        status=Status.MALFORMED,
+        reason=SPLIT,
+    )
 
 
 def end_tails(drafts: Sequence[Draft]) -> None:

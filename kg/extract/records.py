@@ -148,7 +148,10 @@ class Draft:
 
     # -- kg.extract.changes ----------------------------------------------------------------
     is_change: bool = False
-    """A percentage that states a change (up, down or year on year), not a share."""
+    """A percentage that states a change (up, down or year on year), not a share, or a count or
+    mass stated as a difference ("30,000 fewer", "down 2.6 tons")."""
+    average: bool = False
+    """A change stated as an average per year ("an average annual decline of 20%")."""
     direction: str | None = None
     """``up`` or ``down`` for a change whose direction is stated (or shared in a list)."""
     change_of: tuple[int, int] | None = None

@@ -7,9 +7,12 @@ builds of the same input are isomorphic.
 
 from __future__ import annotations
 
+from functools import cache
+
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
+from kg.extract.measures import default_measures
 from kg.extract.records import Extraction, Figure, Mention, Status
 from kg.namespaces import (
     NKGV,
@@ -23,7 +26,6 @@ from kg.namespaces import (
     SDMX_ATT,
     SDMX_DIM,
     TIME,
-    UNIT,
     figure_iri,
     instant_iri,
     mention_iri,
@@ -41,9 +43,22 @@ UNPARSED_DATASET = NKGV["dataset/unparsed-figures"]
 QUOTE_CONTEXT = 32
 
 
+@cache
+def _unit_iris() -> dict[str, str]:
+    return {u.code: u.iri for u in default_measures().units}
+
+
 def unit_iri(code: str) -> URIRef:
-    """QUDT unit IRI for a unit code; the Chinese mu is local."""
-    return NKGV["unit/MU"] if code == "MU" else UNIT[code]
+    """The unit IRI of a unit code, as ``mappings/measures.yaml`` declares it.
+
+    Why from the measure book: every unit the extractor can emit is declared there once, with
+    its IRI (QUDT units, QUDT currencies, the local mu), and the vocabulary declares the same
+    list, so a figure's unit is always one the shapes accept.
+    """
+    units = _unit_iris()
+    if code not in units:
+        raise ValueError(f"unit {code!r} is not declared in measures.yaml")
+    return URIRef(units[code])
 
 
 def _bind(graph: Graph) -> None:

@@ -2,7 +2,7 @@
 
 Why: the names an extractor matches and the concepts the graph publishes must never drift
 apart, so the SKOS files are generated from the same YAML the matcher reads, and a test fails
-when a committed file is stale. ``codes.ttl`` (code lists, DSD, units) is written by hand.
+when a committed file is stale. ``codes.ttl`` (code lists, DSD, what the mu is) is written by hand.
 
 Run ``python -m kg.rdf.vocab`` after editing the mappings.
 """
@@ -17,7 +17,7 @@ from rdflib.namespace import SKOS
 
 from kg.extract.lexicon import GAP, Entry, Lexicon, Scheme
 from kg.extract.measures import MeasureBook, default_measures
-from kg.namespaces import NKGV, NKO, ORG, PREFIXES, WD, expand
+from kg.namespaces import NKGV, NKO, ORG, PREFIXES, QUDT, WD, expand
 from kg.rdf.links import links_graph
 from kg.rdf.links import write as write_links
 from kg.resources import ontology_dir
@@ -114,6 +114,21 @@ def indicator_graph(measures: MeasureBook) -> Graph:
     return g
 
 
+def unit_graph(measures: MeasureBook) -> Graph:
+    """Every unit ``measures.yaml`` declares, as a ``qudt:Unit`` with its label and code.
+
+    Why generated: the shapes accept any unit the vocabulary declares, and the extractor emits
+    only the units of ``measures.yaml``; generating the one from the other keeps them equal.
+    """
+    g = _graph()
+    for unit in measures.units:
+        iri = URIRef(unit.iri)
+        g.add((iri, RDF.type, QUDT.Unit))
+        g.add((iri, RDFS.label, Literal(unit.label, lang="en")))
+        g.add((iri, SKOS.notation, Literal(unit.code)))
+    return g
+
+
 def generated(
     lexicon: Lexicon | None = None, measures: MeasureBook | None = None
 ) -> dict[str, tuple[str, Graph]]:
@@ -125,6 +140,7 @@ def generated(
         for s in lexicon.schemes
     }
     out["indicators.ttl"] = ("measures.yaml", indicator_graph(measures))
+    out["units.ttl"] = ("measures.yaml", unit_graph(measures))
     out["links.ttl"] = ("links/links.sssom.tsv", links_graph())
     return out
 

@@ -39,6 +39,10 @@ _DIGIT_TOKEN = re.compile(
     r"(?![A-Za-z\d])",  # "1st", "9th" and "3G" are not quantities
     re.IGNORECASE,
 )
+# "seized9 tons", "types8 tons": digits glued to the end of a word are what is left of a number
+# whose other part the translation moved away (25.9 tons became "25 ... seized9 tons").
+_GLUED_TOKEN = re.compile(r"(?<=[a-z]{3})(?P<num>\d{1,3}(?:[.,]\d+)*)(?=\s+[A-Za-z])")
+GLUED = "digits glued to the word before them: part of the number was lost in translation"
 _WORDS_RE = "|".join(sorted(WORD_VALUES, key=len, reverse=True))
 _WORD_TOKEN = re.compile(
     rf"\b(?P<num>(?:{_WORDS_RE})(?:-(?:{'|'.join(_UNITS_WORDS)}))?)\b(?!-(?:{_WORDS_RE})\b)",
@@ -123,6 +127,17 @@ def scan(text: str) -> list[Numeral]:
                 malformed=reason,
                 percent=bool(m.group("pct")),
                 scale=scale,
+            )
+        )
+    for m in _GLUED_TOKEN.finditer(text):
+        found.append(
+            Numeral(
+                start=m.start(),
+                end=m.end(),
+                verbatim=m.group(0),
+                digits=m.group(0),
+                value=None,
+                malformed=GLUED,
             )
         )
     for m in _WORD_TOKEN.finditer(text):

@@ -48,23 +48,71 @@ def _year_for(month: int, issued: dt.date) -> int:
     return issued.year if month <= issued.month else issued.year - 1
 
 
-# (pattern, builder) pairs; builders get the match and the release date
+_YR = r"((?:19|20)\d\d)"
+_NOT_A_BASE = r"(?<!compared with )(?<!compared to )(?<!than )(?<!over )(?<!from )(?<!with )"
+_TO = r"(?:to|and|until|through)"
+_FROM = r"(?:from|between)"
+_AS_OF = r"(?:as of|as at|by the end of|by|until|up to)"
+_END_OF = r"(?:by|at|as of|as at|until) the end of"
+_SPAN = rf"({_COUNT}) (months?|years?|quarters?)"
+_NTH = "(first|second|third|fourth)"
+_OF_THIS = "(?: of (?:this|the) year)?"
+_QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
+_UNIT_MONTHS = {"month": 1, "months": 1, "year": 12, "years": 12, "quarter": 3, "quarters": 3}
+
+# (pattern, builder) pairs; builders get the match and the release date. Earlier patterns win
+# over later ones that overlap them, so the longer phrases come first.
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"\b{_FROM} {_MONTH} {_YR} {_TO} {_MONTH} {_YR}\b", re.I),
+     "month_year_range"),
+    (re.compile(rf"\b{_FROM} {_MONTH} {_YR} {_TO} {_MONTH} (?:of )?this year\b", re.I),
+     "month_year_to_this_year"),
+    (re.compile(rf"\b{_FROM} {_MONTH} {_TO} {_MONTH},? {_YR}\b", re.I),
+     "month_range_year"),
+    (re.compile(rf"\b{_FROM} {_YR} {_TO} {_YR}\b", re.I), "year_range"),
+    (re.compile(rf"(?<![\d/.-]){_YR}\s?[-–]\s?{_YR}(?![\d/.-])"), "year_range"),
     (re.compile(rf"\bfrom {_MONTH} {_DAY} to {_DAY}\b", re.I), "day_range"),
     (re.compile(rf"\bfrom {_MONTH} to {_MONTH}\b", re.I), "month_range"),
-    (re.compile(rf"\b(?:as of|as at|by the end of|by|until|up to) {_MONTH} {_DAY}\b", re.I),
+    (re.compile(rf"\b{_AS_OF} {_MONTH} {_DAY},? {_YR}\b", re.I),
+     "as_of_full"),
+    (re.compile(rf"\b{_AS_OF} {_MONTH} {_DAY}\b", re.I),
      "as_of"),
+    (re.compile(rf"\b{_END_OF} {_YR}\b", re.I), "end_of_year"),
+    (re.compile(rf"\b{_END_OF} last year\b", re.I), "end_of_last_year"),
+    (re.compile(rf"\b{_END_OF} (?:this|the) year\b", re.I),
+     "end_of_this_year"),
     (re.compile(r"\bsince the (?:beginning|start) of (?:this|the) year\b", re.I), "year_to_date"),
+    (re.compile(r"\b(?:since|so far) this year\b|\bthis year so far\b", re.I), "year_to_date"),
+    (re.compile(rf"\bsince (?:the (?:beginning|start) of |early |mid-|late )?{_YR}\b", re.I),
+     "since_year"),
     (re.compile(rf"\bsince\b[^.;]{{0,160}}?\bin {_MONTH}\b", re.I), "since_month"),
     (re.compile(rf"\bsince (?:early |mid-|late )?{_MONTH}\b", re.I), "since_month"),
+    (re.compile(rf"\b(?:in|during) (?:the )?(?:past|last|previous) {_SPAN}\b"
+                rf"|\b(?:over|for) the (?:past|last) {_SPAN}\b", re.I), "past"),
+    (re.compile(rf"\b(?:the )?{_NTH} quarter of {_YR}\b", re.I), "quarter_year"),
+    (re.compile(rf"\b(?:the )?first three quarters{_OF_THIS}\b", re.I), "three_quarters"),
+    (re.compile(rf"\b(?:the )?{_NTH} quarter{_OF_THIS}\b", re.I), "quarter"),
     (re.compile(rf"\bin (?:{_PART_OF_MONTH})[- ]{_MONTH}\b", re.I), "month"),
+    (re.compile(rf"\b(?:in|during) {_MONTH},? {_YR}\b", re.I), "month_year"),
     (re.compile(rf"\b(?:in|during) {_MONTH}\b(?! \d)", re.I), "month"),
     (re.compile(rf"\bby the end of {_MONTH}\b(?! \d)", re.I), "as_of_month"),
-    (re.compile(r"\b(?:in|during|throughout|for the year) ((?:19|20)\d\d)\b(?![,.]?\d)", re.I),
-     "year"),
-    (re.compile(rf"\bthe first ({_COUNT}) months of (?:this|the) year\b", re.I), "first_months"),
+    (re.compile(rf"\bthe first ({_COUNT}) months of {_YR}\b", re.I), "first_months_year"),
+    (re.compile(rf"\bthe first half of {_YR}\b", re.I), "first_half_year"),
+    (re.compile(rf"\b(?:in|during|throughout|for the year|for) {_YR}\b(?![,.]?\d)(?!\s*[-–]\s*\d)",
+                re.I), "year"),
+    (re.compile(r"^((?:19|20)\d\d)\b(?=,)", re.I), "year"),
+    (re.compile(rf"\bthe first ({_COUNT}) months{_OF_THIS}\b", re.I), "first_months"),
     (re.compile(r"\bthe first half of (?:this|the) year\b", re.I), "first_half"),
+    (re.compile(rf"{_NOT_A_BASE}\b(?:in |during |for |throughout )?last year\b", re.I),
+     "last_year"),
+    (re.compile(r"\b(?:throughout|during|for) the (?:whole |entire )?year\b", re.I), "whole_year"),
 ]  # fmt: skip
+
+# Kinds whose bounds the text alone gives, without the issue date.
+_NEED_NO_DATE = {
+    "month_year_range", "month_range_year", "year_range", "as_of_full", "end_of_year",
+    "quarter_year", "month_year", "first_months_year", "first_half_year", "year",
+}  # fmt: skip
 
 
 def find_periods(text: str, issued: dt.date | None, offset: int = 0) -> list[Period]:
@@ -83,58 +131,121 @@ def find_periods(text: str, issued: dt.date | None, offset: int = 0) -> list[Per
 
 def _build(kind: str, m: re.Match[str], issued: dt.date | None, offset: int) -> Period:
     phrase, pos = m.group(0), m.start() + offset
-    if issued is None:
+    if issued is None and kind not in _NEED_NO_DATE:
+        if kind == "since_year":  # the start is stated; the end is the unknown issue date
+            return Period(f"{m.group(1)}-01-01", None, phrase, pos)
         return Period(None, None, phrase, pos)
+    try:
+        return _bounds(kind, m, issued, phrase, pos)
+    except ValueError:  # "February 30", "the first 13 months": no such interval
+        return Period(None, None, phrase, pos)
+
+
+def _month_end(year: int, month: int) -> str:
+    return dt.date(year, month, _last_day(year, month)).isoformat()
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    y, mo = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return dt.date(y, mo + 1, min(day.day, _last_day(y, mo + 1)))
+
+
+def _count(word: str) -> int:
+    return int(word) if word.isdigit() else _COUNT_WORDS[word.lower()]
+
+
+def _bounds(kind: str, m: re.Match[str], issued: dt.date | None, phrase: str, pos: int) -> Period:
+    g = m.group
+    if kind == "month_year_range":
+        a, b = MONTHS[g(1).lower()], MONTHS[g(3).lower()]
+        return Period(f"{g(2)}-{a:02d}-01", _month_end(int(g(4)), b), phrase, pos)
+    if kind == "month_range_year":
+        a, b, year = MONTHS[g(1).lower()], MONTHS[g(2).lower()], int(g(3))
+        return Period(
+            f"{year if a <= b else year - 1}-{a:02d}-01", _month_end(year, b), phrase, pos
+        )
+    if kind == "year_range":
+        if int(g(1)) > int(g(2)):
+            return Period(None, None, phrase, pos)
+        return Period(f"{g(1)}-01-01", f"{g(2)}-12-31", phrase, pos)
+    if kind == "as_of_full":
+        month, day, year = MONTHS[g(1).lower()], int(g(2)), int(g(3))
+        return Period(None, dt.date(year, month, day).isoformat(), phrase, pos)
+    if kind == "end_of_year":
+        return Period(None, f"{g(1)}-12-31", phrase, pos)
+    if kind == "quarter_year":
+        q = _QUARTERS[g(1).lower()]
+        return Period(f"{g(2)}-{3 * q - 2:02d}-01", _month_end(int(g(2)), 3 * q), phrase, pos)
+    if kind == "month_year":
+        month, year = MONTHS[g(1).lower()], int(g(2))
+        return Period(f"{year}-{month:02d}-01", _month_end(year, month), phrase, pos)
+    if kind == "first_months_year":
+        months = _count(g(1))
+        return Period(f"{g(2)}-01-01", _month_end(int(g(2)), months), phrase, pos)
+    if kind == "first_half_year":
+        return Period(f"{g(1)}-01-01", f"{g(1)}-06-30", phrase, pos)
+    if kind == "year":
+        return Period(f"{g(1)}-01-01", f"{g(1)}-12-31", phrase, pos)
+    assert issued is not None
+    if kind == "month_year_to_this_year":
+        a, b = MONTHS[g(1).lower()], MONTHS[g(3).lower()]
+        return Period(f"{g(2)}-{a:02d}-01", _month_end(issued.year, b), phrase, pos)
     if kind == "year_to_date":
         return Period(f"{issued.year}-01-01", issued.isoformat(), phrase, pos)
-    if kind == "year":
-        return Period(f"{m.group(1)}-01-01", f"{m.group(1)}-12-31", phrase, pos)
+    if kind == "since_year":
+        return Period(f"{g(1)}-01-01", issued.isoformat(), phrase, pos)
+    if kind == "end_of_last_year":
+        return Period(None, f"{issued.year - 1}-12-31", phrase, pos)
+    if kind == "end_of_this_year":
+        return Period(None, f"{issued.year}-12-31", phrase, pos)
+    if kind == "last_year":
+        return Period(f"{issued.year - 1}-01-01", f"{issued.year - 1}-12-31", phrase, pos)
+    if kind == "whole_year":
+        return Period(f"{issued.year}-01-01", f"{issued.year}-12-31", phrase, pos)
+    if kind == "past":
+        count, unit = (g(1), g(2)) if g(1) else (g(3), g(4))
+        months = _count(count) * _UNIT_MONTHS[unit.lower()]
+        start = _months_before(issued, months) + dt.timedelta(days=1)
+        return Period(start.isoformat(), issued.isoformat(), phrase, pos)
+    if kind in ("quarter", "three_quarters"):
+        last = 3 * _QUARTERS[g(1).lower()] if kind == "quarter" else 9
+        first = last - 2 if kind == "quarter" else 1
+        year = issued.year if last <= issued.month else issued.year - 1
+        return Period(f"{year}-{first:02d}-01", _month_end(year, last), phrase, pos)
     if kind in ("first_months", "first_half"):
-        word = m.group(1).lower() if kind == "first_months" else "six"
-        months = int(word) if word.isdigit() else _COUNT_WORDS[word]
+        months = _count(g(1)) if kind == "first_months" else 6
         if not 1 <= months <= 12:
             return Period(None, None, phrase, pos)
         done = months < issued.month or (
             months == issued.month and issued.day == _last_day(issued.year, months)
         )
         year = issued.year if done or "this year" in phrase.lower() else issued.year - 1
-        end = dt.date(year, months, _last_day(year, months))
-        return Period(f"{year}-01-01", end.isoformat(), phrase, pos)
-    month = MONTHS[m.group(1).lower()]
+        return Period(f"{year}-01-01", _month_end(year, months), phrase, pos)
+    month = MONTHS[g(1).lower()]
     year = _year_for(month, issued)
     if kind == "day_range":
-        a, b = int(m.group(2)), int(m.group(3))
+        a, b = int(g(2)), int(g(3))
         if not (1 <= a <= b <= _last_day(year, month)):
             return Period(None, None, phrase, pos)
         return Period(
             dt.date(year, month, a).isoformat(), dt.date(year, month, b).isoformat(), phrase, pos
         )
     if kind == "month_range":
-        month2 = MONTHS[m.group(2).lower()]
+        month2 = MONTHS[g(2).lower()]
         year2 = _year_for(month2, issued)
         year1 = year2 if month <= month2 else year2 - 1
-        return Period(
-            dt.date(year1, month, 1).isoformat(),
-            dt.date(year2, month2, _last_day(year2, month2)).isoformat(),
-            phrase,
-            pos,
-        )
+        return Period(f"{year1}-{month:02d}-01", _month_end(year2, month2), phrase, pos)
     if kind == "as_of":
-        day = int(m.group(2))
+        day = int(g(2))
         if not 1 <= day <= _last_day(year, month):
             return Period(None, None, phrase, pos)
         return Period(None, dt.date(year, month, day).isoformat(), phrase, pos)
     if kind == "as_of_month":
-        return Period(None, dt.date(year, month, _last_day(year, month)).isoformat(), phrase, pos)
+        return Period(None, _month_end(year, month), phrase, pos)
     if kind == "since_month":
         return Period(dt.date(year, month, 1).isoformat(), issued.isoformat(), phrase, pos)
     # a (part of a) month: the whole month, the phrase says which part
-    return Period(
-        dt.date(year, month, 1).isoformat(),
-        dt.date(year, month, _last_day(year, month)).isoformat(),
-        phrase,
-        pos,
-    )
+    return Period(f"{year}-{month:02d}-01", _month_end(year, month), phrase, pos)
 
 
 _MONTH_ABBR = r"(?:Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)\."
