@@ -50,7 +50,7 @@ class Extractor:
         default_period = periods.default_period(release, paras)
         title_ops = subjects.title_operations(release, self.lexicon)
         area = areas.release_area(text, paras, mentions, self.measures.province_anaphora)
-        non_figures = nonfigures.NonFigures(text, mentions)
+        non_figures = nonfigures.NonFigures(text, mentions, self.measures.non_figures)
         indexed = MentionIndex(mentions)
         figures: list[Figure] = []
         for context in periods.sentence_contexts(release, paras, default_period):

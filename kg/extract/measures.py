@@ -1,4 +1,5 @@
-"""Load ``mappings/measures.yaml``: units, qualifiers, change cues and indicator cue patterns.
+"""Load ``mappings/measures.yaml``: units, qualifiers, change cues and indicator cue patterns
+(and ``nonfigures.yaml`` beside it: the shapes of numbers that are not figures).
 
 Why: what a figure counts is decided by phrases, and phrases are vocabulary: they live in a data
 file that users extend, with invented examples the tests run, not in extractor code. This
@@ -62,6 +63,43 @@ class Discovery:
 
 
 @dataclass(frozen=True)
+class NonFigureRules:
+    """What ``nonfigures.yaml`` says: the shapes of numbers that state no quantity."""
+
+    spans: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    """(kind, pattern): a number inside a match is a date, a time, a page number..."""
+    legal: tuple[re.Pattern[str], ...] = ()
+    """A sentence matching one states the law, not what happened."""
+    duration_figure: tuple[re.Pattern[str], ...] = ()
+    """Matched against the clause before a "N days/months/years": the duration is a figure."""
+
+
+def load_non_figures(path: Path) -> NonFigureRules:
+    """Read and compile ``nonfigures.yaml``; no file means no rules (a minimal vocabulary)."""
+    if not path.exists():
+        return NonFigureRules()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
+        raise InputError(path, f"line {line}: {exc.problem}") from exc
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(path, f"cannot read: {exc}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("spans") or {}, dict):
+        raise InputError(path, "expected a mapping with 'spans' (kind: [patterns])")
+    spans = tuple(
+        (str(kind), pattern)
+        for kind, patterns in (raw.get("spans") or {}).items()
+        for pattern in _compile(path, f"spans.{kind}", patterns, flags=0)
+    )
+    return NonFigureRules(
+        spans=spans,
+        legal=_compile(path, "legal_cues", raw.get("legal_cues"), flags=0),
+        duration_figure=_compile(path, "duration_figure_cues", raw.get("duration_figure_cues")),
+    )
+
+
+@dataclass(frozen=True)
 class MeasureBook:
     """Everything ``measures.yaml`` says, compiled."""
 
@@ -79,6 +117,8 @@ class MeasureBook:
     indicators: tuple[Indicator, ...]
     max_fraction_digits: int
     year_window: tuple[int, int]
+    non_figures: NonFigureRules = NonFigureRules()
+    """From ``nonfigures.yaml`` beside ``measures.yaml``."""
 
     def indicator(self, slug: str) -> Indicator:
         """The indicator with this slug (``cases-solved``)."""
@@ -181,6 +221,7 @@ def load_measures(path: Path | None = None) -> MeasureBook:
             indicators=tuple(indicators),
             max_fraction_digits=int(plaus.get("max_fraction_digits", 2)),
             year_window=(int(window[0]), int(window[1])),
+            non_figures=load_non_figures(path.parent / "nonfigures.yaml"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(path, f"missing or invalid field: {exc}") from exc

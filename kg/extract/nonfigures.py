@@ -1,12 +1,15 @@
 """Step 2 of extraction, non-figures: drop the numbers that state no quantity.
 
 Reads the drafts of ``kg.extract.numbers``, the release text, the mentions of
-``kg.extract.mentions`` and the dates ``kg.text.periods.date_spans`` finds. Adds nothing: it
-returns the drafts that are figures. Not figures: numbers inside quoted names, entity names or
-dates ("June 26", "2019"), a year closing a title line, the number of a list item, a number of a
-period phrase ("the first two months"), a number glued to a word by a hyphen ("COVID-19"), an
-edition number before a proper name ("the 6 National ... Competition") and capitalised number
-words inside a title.
+``kg.extract.mentions``, the dates and period phrases ``kg.text.periods`` finds and the shapes
+of ``mappings/nonfigures.yaml``. Adds nothing: it returns the drafts that are figures. Not
+figures: numbers inside quoted names, entity names, dates and clock times ("June 26, 2019",
+"2020/6/25 18:22:27"), period phrases ("the first two months", "between 2017 and 2021"), page
+furniture, phone numbers, ages, article numbers and legal thresholds (the data file's shapes);
+every number of a sentence that states the law; a length of time ("for three years", "15
+years in prison") unless an operation lasted it; a year closing a title line, the number of a
+list item, a number glued to a word by a hyphen ("COVID-19"), an edition number before a
+proper name ("the 6 National ... Competition") and capitalised number words inside a title.
 
 One check runs later: a number word hyphenated to a word ("three-dimensional") is a figure
 when an indicator counts that word ("three-wave"), so :func:`drop_compound_adjectives` needs the
@@ -19,10 +22,11 @@ import bisect
 import re
 from collections.abc import Sequence
 
+from kg.extract.measures import NonFigureRules
 from kg.extract.numbers import SPLIT
 from kg.extract.records import Draft, Mention
 from kg.text.numerals import Numeral
-from kg.text.periods import date_spans
+from kg.text.periods import date_spans, period_phrase_spans
 from kg.text.segment import Sentence
 
 _QUOTED = re.compile(r"\"[^\"\n]{1,200}\"|“[^”\n]{1,200}”")
@@ -35,6 +39,10 @@ _PERIOD_UNIT_AFTER = re.compile(r"[\s-]+(?:months?|weeks?|days?|years?|quarters?
 _THE_BEFORE = re.compile(r"\bthe\s+$", re.I)
 _CAPITAL_AFTER = re.compile(r"\s+[A-Z]")
 _OTHER_COUNT = "/other-count"
+_DURATION_AFTER = re.compile(
+    r"\s+(?:days?|weeks?|months?|years?)\b(?!-)(?![-\s]+(?:on|over)[-\s]+year)", re.I
+)
+_CLAUSE_START = re.compile(r"[,;:(]|\band\b|\bor\b")
 
 
 class NonFigures:
@@ -44,15 +52,22 @@ class NonFigures:
     of every sentence is tested against them.
     """
 
-    def __init__(self, text: str, mentions: Sequence[Mention]) -> None:
-        """Index the quoted stretches and mentions of ``text`` (names) and its dates."""
+    def __init__(
+        self, text: str, mentions: Sequence[Mention], rules: NonFigureRules | None = None
+    ) -> None:
+        """Index the quoted stretches and mentions of ``text`` (names), its dates, period
+        phrases and the stretches the data file's shapes match."""
+        self._rules = rules or NonFigureRules()
         quoted = [m.span() for m in _QUOTED.finditer(text)]
         named = [(m.start, m.end) for m in mentions]
         self._names = SpanIndex(quoted + named)
-        self._dates = SpanIndex(date_spans(text))
+        shaped = [m.span() for _, pattern in self._rules.spans for m in pattern.finditer(text)]
+        self._dates = SpanIndex(date_spans(text) + period_phrase_spans(text) + shaped)
 
     def drop(self, sentence: Sentence, drafts: Sequence[Draft]) -> list[Draft]:
         """The drafts of ``sentence`` whose number is a figure, in order."""
+        if drafts and any(p.search(sentence.text) for p in self._rules.legal):
+            return []  # the sentence states the law: thresholds and penalties, not events
         return [d for d in drafts if not self.is_non_figure(sentence, d.num)]
 
     def is_non_figure(self, sentence: Sentence, n: Numeral) -> bool:
@@ -71,6 +86,9 @@ class NonFigures:
             and _CAPITALISED_WORD_BEFORE.search(before)
             and _LINE_END_AFTER.match(after)
         ):
+            return True
+        # "for three years", "15 years in prison": a length of time, unless an operation lasted it
+        if not n.percent and _DURATION_AFTER.match(after) and not self._lasted(before):
             return True
         # "1. solved 1,086 cases": the number of a list item
         if before.strip() in ("", "(") and _LIST_NUMBER_END.match(after):
@@ -91,6 +109,11 @@ class NonFigures:
             and before.strip()
             and _CAPITAL_AFTER.match(after)
         )
+
+    def _lasted(self, before: str) -> bool:
+        """Whether the clause before a duration says something lasted it (a figure)."""
+        clause = _CLAUSE_START.split(before)[-1]
+        return any(p.search(clause) for p in self._rules.duration_figure)
 
 
 def is_compound_adjective(text: str, d: Draft) -> bool:

@@ -156,14 +156,16 @@ SPLIT = "a number split by the translation into pieces that cannot be put back t
 def join_split_numbers(text: str, drafts: Sequence[Draft]) -> list[Draft]:
     """Join the pieces of a number broken by translation into one malformed draft.
 
-    Two signs give a piece away: digits glued to the word before them ("were seized9 tons",
-    read as malformed by ``kg.text.numerals``) and a capitalised qualifier in mid-sentence before
-    a multiple of ten thousand ("cracked across the countryMore than 20,000 cases"). Such a
-    piece is joined with the bare count before it in its clause ("a total of 4 drug cases ...",
-    "25 drugs of various types ..."), and the span from the first piece to the end of the last
-    becomes one draft: no value, the unit of the last piece, the words after the first piece as
-    its tail. A piece with no partner stays on its own, malformed. Why never a value: which
-    digits belong where is lost, and no fragment may be published as a number.
+    The sign of a piece is a capitalised qualifier in mid-sentence, glued to the word before it
+    or after a lower-case word, before a multiple of ten thousand ("cracked across the
+    countryMore than 20,000 cases"). Such a piece is joined with the bare count before it in
+    its clause ("a total of 4 drug cases ..."), and the span from the first piece to the end of
+    the last becomes one draft: no value, the unit of the last piece, the words after the first
+    piece as its tail. A piece with no partner stays on its own, malformed. Digits glued to
+    the word before them ("were seized9 tons") are malformed already (``kg.text.numerals``)
+    and stay alone: the count before them is a figure of its own more often than a fragment.
+    Why never a value: which digits belong where is lost, and no fragment may be published as
+    a number.
     """
     out: list[Draft] = []
     for d in drafts:
@@ -171,7 +173,7 @@ def join_split_numbers(text: str, drafts: Sequence[Draft]) -> list[Draft]:
             out.append(d)
             continue
         first = out[-1] if out else None
-        if first is not None and _is_partner(first, d):
+        if first is not None and first.num.malformed != GLUED and _is_partner(first, d):
             out[-1] = _joined(text, first, d)
         else:
             out.append(
@@ -184,7 +186,7 @@ def join_split_numbers(text: str, drafts: Sequence[Draft]) -> list[Draft]:
 
 def _is_piece(text: str, d: Draft) -> bool:
     if d.num.malformed == GLUED:
-        return True
+        return False
     m = _SPLIT_QUALIFIER.search(text, max(0, d.num.start - 40), d.num.start)
     if m is None or m.end() != d.num.start or d.num.value is None:
         return False

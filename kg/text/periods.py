@@ -85,7 +85,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:since|so far) this year\b|\bthis year so far\b", re.I), "year_to_date"),
     (re.compile(rf"\bsince (?:the (?:beginning|start) of |early |mid-|late )?{_YR}\b", re.I),
      "since_year"),
-    (re.compile(rf"\bsince\b[^.;]{{0,160}}?\bin {_MONTH}\b", re.I), "since_month"),
+    (re.compile(rf"\bsince\b[^.;]{{0,160}}?\bin {_MONTH}\b", re.I), "since_gap_month"),
     (re.compile(rf"\bsince (?:early |mid-|late )?{_MONTH}\b", re.I), "since_month"),
     (re.compile(rf"\b(?:in|during) (?:the )?(?:past|last|previous) {_SPAN}\b"
                 rf"|\b(?:over|for) the (?:past|last) {_SPAN}\b", re.I), "past"),
@@ -242,13 +242,27 @@ def _bounds(kind: str, m: re.Match[str], issued: dt.date | None, phrase: str, po
         return Period(None, dt.date(year, month, day).isoformat(), phrase, pos)
     if kind == "as_of_month":
         return Period(None, _month_end(year, month), phrase, pos)
-    if kind == "since_month":
+    if kind in ("since_month", "since_gap_month"):
         return Period(dt.date(year, month, 1).isoformat(), issued.isoformat(), phrase, pos)
     # a (part of a) month: the whole month, the phrase says which part
     return Period(f"{year}-{month:02d}-01", _month_end(year, month), phrase, pos)
 
 
 _MONTH_ABBR = r"(?:Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec)\."
+
+
+def period_phrase_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of the period phrases of ``text``: their numbers ("the first five months",
+    "between 2017 and 2021", "in the past three years") are part of the phrase, not figures.
+
+    "since ... in March" is left out: the words between its ends are not part of the phrase.
+    """
+    return [
+        m.span()
+        for pattern, kind in _PATTERNS
+        if kind != "since_gap_month"
+        for m in pattern.finditer(text)
+    ]
 
 
 def date_spans(text: str) -> list[tuple[int, int]]:
