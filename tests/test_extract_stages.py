@@ -209,12 +209,20 @@ def test_periods_default_period_of_the_release(lexicon: Lexicon) -> None:
     assert periods.default_period(t.release, t.paras) == Period(
         "2024-01-01", "2024-06-20", "Since the beginning of this year", -1
     )
+    # nothing stated: no period rather than a guess ("up to the release date")
     t = read(lexicon, "Police solved 30 cases.")
-    assert periods.default_period(t.release, t.paras) == Period(
-        None, "2024-06-20", "up to the release date", -1
-    )
+    assert periods.default_period(t.release, t.paras) == Period(None, None, "not stated", -1)
     t = read(lexicon, "Police solved 30 cases.", issued=None)
-    assert periods.default_period(t.release, t.paras) == Period(None, None, "unknown", -1)
+    assert periods.default_period(t.release, t.paras) == Period(None, None, "not stated", -1)
+    # the lead's period, not a headline's day or the day of the press conference
+    t = read(
+        lexicon,
+        "Police seize 4 tons\n\nAt a press conference on June 9, the ministry said that in the "
+        "first five months of this year police solved 30 cases. They also seized 4 tons.",
+    )
+    assert periods.default_period(t.release, t.paras) == Period(
+        "2024-01-01", "2024-05-31", "the first five months of this year", -1
+    )
 
 
 def test_periods_a_list_inherits_its_lead_sentence(lexicon: Lexicon) -> None:

@@ -1,22 +1,32 @@
 """Step 4 of extraction, areas: the jurisdictions each figure is about.
 
-Reads the drafts (``segment``, from ``kg.extract.numbers``), the jurisdiction mentions of the
-sentence and of the sentence before it (``kg.extract.mentions``) and the measure book's
-``example_cues`` and ``province_anaphora``. Adds each draft's ``areas`` (ISO 3166-2 coded
-jurisdiction IRIs), and the release's default area (:func:`release_area`).
+Reads the drafts (``clause`` and ``segment``, from ``kg.extract.numbers``), the jurisdiction
+mentions of the sentence and of the sentence before it (``kg.extract.mentions``) and the measure
+book's ``example_cues``, ``province_anaphora`` and ``area_cues``. Adds each draft's ``areas``
+(ISO 3166-2 coded jurisdiction IRIs), and the release's default area (:func:`release_area`).
 
-Why in this order: the jurisdictions named in the figure's segment (between semicolons) come
-first; else, when its sentence names none, the one jurisdiction the previous sentence names;
-else the release's area. Jurisdictions after "including" or "such as" are examples, not the
-area the figure covers.
+Not every jurisdiction a text names is where a figure happened (:func:`area_mentions`): a
+dateline ("KUNMING, June 25 (Xinhua) --"), the place of a press conference or a speech, the
+origin of people or goods ("suspects from Myanmar", "natives of Gansu"), a destination and
+"China's" before a province ("southwest China's Yunnan Province" is Yunnan) are not areas.
+A city or prefecture the lexicon knows stands for its province (its mention is linked to it).
+
+Why in this order: the jurisdictions named in the figure's clause come first, then a
+nationwide clause ("police nationwide destroyed 5 dens") is China, then the jurisdictions of
+its segment (between semicolons); else, when its sentence names none, those the previous
+sentence names (one, or several named as one list: a joint operation); else the release's
+area. Jurisdictions after "including" or "such as" are examples, not the area the figure
+covers.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 
 from kg.extract.cues import ends_with_phrase
+from kg.extract.measures import AreaCues
 from kg.extract.records import Draft, Mention
 from kg.namespaces import expand
 from kg.text.segment import Paragraph
@@ -24,6 +34,46 @@ from kg.text.segment import Paragraph
 COUNTRY = expand("nkgv:jurisdiction/CN")
 """China: the area of a figure no jurisdiction is named for, in a national release."""
 _SAME_LIST = re.compile(r"\s*(?:,|,?\s*and|,?\s*or)\s*")
+_POSSESSIVE = re.compile(r"['’]s\b")
+_APPOSITION = re.compile(r",\s*|\s+in\s+|,?\s+(?:and|or)\s+")
+_SENTENCE_END = re.compile(r"[.!?]\s")
+_LEAD_MIN_CHARS = 120  # as kg.extract.periods: a paragraph this long is running text
+_DATELINE_PREFIX = 60  # a dateline place stands within this many characters of its line start
+
+
+def area_mentions(text: str, mentions: Sequence[Mention], cues: AreaCues) -> list[Mention]:
+    """The jurisdiction mentions of ``mentions`` that may be where a figure happened.
+
+    Left out: datelines, "China's" before another name, and names the ``not_area_before`` cues
+    make a venue, an origin, a destination or a border.
+    """
+    out = []
+    dropped_end = -1  # end of the last name left out: "in Kunming, Yunnan province" goes with it
+    for m in mentions:
+        if m.scheme != "jurisdictions" or not m.entity:
+            continue
+        if m.entity == COUNTRY and _POSSESSIVE.match(text, m.end):
+            continue
+        before = text[max(0, m.start - 80) : m.start]
+        if (
+            (dropped_end >= 0 and _APPOSITION.fullmatch(text[dropped_end : m.start]))
+            or any(p.search(before) for p in cues.not_area_before)
+            or (cues.dateline_after is not None and _is_dateline(text, m, cues.dateline_after))
+        ):
+            dropped_end = m.end
+            continue
+        out.append(m)
+    return out
+
+
+def _is_dateline(text: str, m: Mention, after: re.Pattern[str]) -> bool:
+    line_start = text.rfind("\n", 0, m.start) + 1
+    prefix = text[line_start : m.start]
+    if len(prefix) > _DATELINE_PREFIX or _SENTENCE_END.search(prefix):
+        return False
+    if prefix.strip() and not prefix.rstrip().endswith(","):
+        return False  # "Police in Beijing, May 3 ..." is not a dateline; "CNS, Beijing, May 3" is
+    return bool(after.match(text[m.end : m.end + 160]))
 
 
 def release_area(
@@ -31,25 +81,30 @@ def release_area(
     paras: Sequence[Paragraph],
     mentions: Sequence[Mention],
     province_anaphora: Sequence[re.Pattern[str]],
+    cues: AreaCues | None = None,
 ) -> str:
     """The country; or the one province a provincial release names and calls "the province".
 
     Args:
         text: the release text.
-        paras: its paragraphs (the province must be named in the first).
+        paras: its paragraphs (the province must be the only one named in the first paragraph
+            that names any, at the latest in the lead: the first paragraph of running text).
         mentions: its mentions.
         province_anaphora: how a provincial release refers to its own province.
+        cues: which named jurisdictions are not areas (datelines, venues...).
     """
     if not paras or not any(p.search(text) for p in province_anaphora):
         return COUNTRY
-    first = paras[0]
-    named = {
-        m.entity
-        for m in mentions
-        if m.scheme == "jurisdictions" and m.entity and m.entity != COUNTRY
-        and first.start <= m.start < first.end
-    }  # fmt: skip
-    return named.pop() if len(named) == 1 else COUNTRY
+    usable = area_mentions(text, mentions, cues or AreaCues())
+    for para in paras:  # the first paragraph, up to the lead, that names a province decides
+        named = {
+            m.entity for m in usable if m.entity != COUNTRY and para.start <= m.start < para.end
+        }
+        if named:
+            return named.pop() if len(named) == 1 else COUNTRY  # type: ignore[return-value]
+        if len(para.sentences) >= 2 or para.end - para.start >= _LEAD_MIN_CHARS:
+            break
+    return COUNTRY
 
 
 def non_examples(
@@ -79,31 +134,72 @@ def figure_areas(
     in_previous: Sequence[Mention],
     area: str,
     example_cues: Sequence[str],
+    cues: AreaCues | None = None,
 ) -> tuple[str, ...]:
     """The areas of one draft (see the module docstring for the order of preference).
 
     Args:
         text: the release text.
-        d: the draft (its ``segment`` is read).
+        d: the draft (its ``clause`` and ``segment`` are read).
         in_sentence: the mentions of its sentence, by start.
         in_previous: the mentions of the sentence before it (or of a list's lead).
         area: the release's area (:func:`release_area`).
         example_cues: phrases after which jurisdictions are examples.
+        cues: which named jurisdictions are not areas, and which words are nationwide.
     """
+    cues = cues or AreaCues()
 
     def juris(ms: Sequence[Mention]) -> list[Mention]:
-        return non_examples(
-            text, [m for m in ms if m.scheme == "jurisdictions" and m.entity], example_cues
-        )
+        return non_examples(text, area_mentions(text, ms, cues), example_cues)
 
-    in_segment = [m for m in juris(in_sentence) if d.segment[0] <= m.start < d.segment[1]]
+    def entities(ms: Sequence[Mention]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.entity for m in ms if m.entity))
+
+    named = juris(in_sentence)
+    in_clause = [m for m in named if d.clause[0] <= m.start < d.clause[1]]
+    if in_clause:
+        return entities(_whole_lists(text, named, in_clause))
+    clause = text[d.clause[0] : d.clause[1]]
+    if any(p.search(clause) for p in cues.national):
+        return (COUNTRY,)
+    in_segment = [m for m in named if d.segment[0] <= m.start < d.segment[1]]
     if in_segment:
-        return tuple(dict.fromkeys(m.entity for m in in_segment if m.entity))
-    if not juris(in_sentence):
-        prev = {m.entity for m in juris(in_previous)}
-        if len(prev) == 1:
-            return (prev.pop(),)  # type: ignore[return-value]
+        return entities(in_segment)
+    # "Nationwide, police cracked ...": a nationwide word earlier in the segment
+    if any(p.search(text[d.segment[0] : d.num.start]) for p in cues.national):
+        return (COUNTRY,)
+    if not named:
+        prev = juris(in_previous)
+        if len({m.entity for m in prev}) == 1:
+            return entities(prev)
+        # several as one list: a joint account, carried on unless a new operation is named
+        new_operation = any(m.scheme == "operations" for m in in_sentence)
+        if prev and _one_list(text, prev) and not new_operation:
+            return entities(prev)
     return (area,)
+
+
+def _whole_lists(text: str, named: Sequence[Mention], chosen: Sequence[Mention]) -> list[Mention]:
+    """``chosen`` with the rest of any list they belong to ("Zhejiang, Jiangsu and Anhui
+    jointly ...": a clause boundary after "Zhejiang," does not split the list)."""
+    keep = {id(m) for m in chosen}
+    changed = True
+    while changed:
+        changed = False
+        for a, b in pairwise(named):
+            linked = _SAME_LIST.fullmatch(text[a.end : b.start]) is not None
+            if linked and (id(a) in keep) != (id(b) in keep):
+                keep |= {id(a), id(b)}
+                changed = True
+    return [m for m in named if id(m) in keep]
+
+
+def _one_list(text: str, ms: Sequence[Mention]) -> bool:
+    """Whether ``ms`` name one jurisdiction, or several as one list ("Sichuan, Guizhou and
+    Yunnan"): the subject of a joint operation rather than separate places."""
+    if len({m.entity for m in ms}) == 1:
+        return True
+    return all(_SAME_LIST.fullmatch(text[a.end : b.start]) for a, b in pairwise(ms))
 
 
 def assign_areas(
@@ -113,7 +209,8 @@ def assign_areas(
     in_previous: Sequence[Mention],
     area: str,
     example_cues: Sequence[str],
+    cues: AreaCues | None = None,
 ) -> None:
     """Set ``areas`` on each draft of one sentence (arguments as for :func:`figure_areas`)."""
     for d in drafts:
-        d.areas = figure_areas(text, d, in_sentence, in_previous, area, example_cues)
+        d.areas = figure_areas(text, d, in_sentence, in_previous, area, example_cues, cues)

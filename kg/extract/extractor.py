@@ -49,7 +49,9 @@ class Extractor:
         mentions = find_mentions(release, sentences, self.lexicon, self.measures.discovery)
         default_period = periods.default_period(release, paras)
         title_ops = subjects.title_operations(release, self.lexicon)
-        area = areas.release_area(text, paras, mentions, self.measures.province_anaphora)
+        area = areas.release_area(
+            text, paras, mentions, self.measures.province_anaphora, self.measures.area_cues
+        )
         non_figures = nonfigures.NonFigures(text, mentions, self.measures.non_figures)
         indexed = MentionIndex(mentions)
         figures: list[Figure] = []
@@ -76,7 +78,9 @@ class Extractor:
         in_sentence = within(mentions, sentence.start, sentence.end)
         in_previous = within(mentions, previous.start, previous.end) if previous else []
         periods.assign_periods(drafts, context)
-        areas.assign_areas(text, drafts, in_sentence, in_previous, area, book.example_cues)
+        areas.assign_areas(
+            text, drafts, in_sentence, in_previous, area, book.example_cues, book.area_cues
+        )
         subjects.assign_subjects(drafts, in_sentence, in_previous, title_ops)
         changes.link(text, sentence, drafts, book)
         indicators.assign_indicators(text, drafts, book)

@@ -25,7 +25,7 @@ from kg.resources import mappings_dir
 
 _KNOWN_KEYS = {
     "id", "label", "aliases", "definition", "notation", "wikidata", "broader", "annual",
-    "editions", "examples", "roles", "members", "part_of", "kind",
+    "editions", "examples", "roles", "members", "part_of", "kind", "places",
 }  # fmt: skip
 
 
@@ -45,6 +45,10 @@ class Entry:
     annual: bool = False
     examples: tuple[Mapping[str, Any], ...] = ()
     data: Mapping[str, Any] = field(default_factory=dict)
+    places: tuple[str, ...] = ()
+    """Names of places inside this entity (a province's cities and prefectures). They are
+    matched, and a mention of one is linked to this entity, the smallest jurisdiction the graph
+    models; they are not names of the entity (no altLabel)."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -119,6 +123,9 @@ def _entry(path: Path, scheme: Scheme, raw: Any, index: int) -> Entry:
     aliases = raw.get("aliases") or []
     if not isinstance(aliases, list) or not all(isinstance(a, str) and a for a in aliases):
         raise InputError(path, f"{where} ({raw['id']}): aliases must be a list of strings")
+    places = raw.get("places") or []
+    if not isinstance(places, list) or not all(isinstance(a, str) and a for a in places):
+        raise InputError(path, f"{where} ({raw['id']}): places must be a list of strings")
     examples = raw.get("examples") or []
     if not isinstance(examples, list) or not all(
         isinstance(e, dict) and "text" in e and "match" in e for e in examples
@@ -133,6 +140,7 @@ def _entry(path: Path, scheme: Scheme, raw: Any, index: int) -> Entry:
         cls=raw.get("kind") or scheme.cls,
         label=raw["label"].strip(),
         aliases=tuple(a.strip() for a in aliases),
+        places=tuple(a.strip() for a in places),
         definition=" ".join(raw["definition"].split()),
         notation=str(raw["notation"]) if raw.get("notation") else None,
         wikidata=raw.get("wikidata") or None,
@@ -184,7 +192,7 @@ class Lexicon:
         self._names: dict[str, list[Entry]] = {}
         for e in entries:
             if e.scheme in matched:
-                for name in e.names:
+                for name in (*e.names, *e.places):
                     self._names.setdefault(name.lower(), []).append(e)
 
     @classmethod

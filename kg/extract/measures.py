@@ -100,6 +100,16 @@ def load_non_figures(path: Path) -> NonFigureRules:
 
 
 @dataclass(frozen=True)
+class AreaCues:
+    """When a jurisdiction named in the text is not where a figure happened, and when a clause
+    is nationwide (``measures.yaml``, ``area_cues``)."""
+
+    not_area_before: tuple[re.Pattern[str], ...] = ()
+    dateline_after: re.Pattern[str] | None = None
+    national: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True)
 class MeasureBook:
     """Everything ``measures.yaml`` says, compiled."""
 
@@ -119,6 +129,7 @@ class MeasureBook:
     year_window: tuple[int, int]
     non_figures: NonFigureRules = NonFigureRules()
     """From ``nonfigures.yaml`` beside ``measures.yaml``."""
+    area_cues: AreaCues = AreaCues()
 
     def indicator(self, slug: str) -> Indicator:
         """The indicator with this slug (``cases-solved``)."""
@@ -222,9 +233,21 @@ def load_measures(path: Path | None = None) -> MeasureBook:
             max_fraction_digits=int(plaus.get("max_fraction_digits", 2)),
             year_window=(int(window[0]), int(window[1])),
             non_figures=load_non_figures(path.parent / "nonfigures.yaml"),
+            area_cues=_area_cues(path, raw.get("area_cues") or {}),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(path, f"missing or invalid field: {exc}") from exc
+
+
+def _area_cues(path: Path, raw: dict[str, Any]) -> AreaCues:
+    dateline = raw.get("dateline_after")
+    return AreaCues(
+        not_area_before=_compile(path, "area_cues.not_area_before", raw.get("not_area_before")),
+        dateline_after=(
+            _compile(path, "area_cues.dateline_after", [dateline], flags=0)[0] if dateline else None
+        ),
+        national=_compile(path, "area_cues.national", raw.get("national"), flags=0),
+    )
 
 
 @cache

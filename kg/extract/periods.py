@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from kg.extract.records import Draft, SentenceContext
 from kg.text.corpus import Release
@@ -23,18 +24,31 @@ from kg.text.periods import Period, find_periods
 from kg.text.segment import Paragraph, Sentence
 
 _LIST_ITEM = re.compile(r"\(?\d{1,2}[.)、]\s|[-*•]\s")
+_LEAD_MIN_CHARS = 120  # a paragraph this long or longer is running text, not a headline
 
 
 def default_period(release: Release, paras: Sequence[Paragraph]) -> Period:
-    """The first period the opening paragraph states, else up to the release date."""
-    if paras:
-        first = paras[0]
-        found = find_periods(release.text[first.start : first.end], release.issued, first.start)
-        for period in found:
-            if period.start or period.end:
+    """The first dated period the release's lead states, else "not stated".
+
+    The lead is the first paragraph of running text (two sentences or more, or a long one):
+    headlines, bylines and timestamps above it are short, and what a headline states is the
+    lead's account. A single day ("at a press conference on September 9") is when something
+    was said, not what the account covers. Why not "up to the release date" when nothing is
+    stated: that is a guess, and a figure whose period the text does not give is better left
+    without one than given a wrong one.
+    """
+    lead = next(
+        (p for p in paras if len(p.sentences) >= 2 or p.end - p.start >= _LEAD_MIN_CHARS),
+        paras[0] if paras else None,
+    )
+    for para in [lead] if lead is not None else []:
+        text = release.text[para.start : para.end]
+        for period in find_periods(text, release.issued, para.start):
+            one_day = period.start is not None and period.start == period.end
+            if (period.start or period.end) and not period.refers and not one_day:
                 return Period(period.start, period.end, period.phrase, -1)
-    end = release.issued.isoformat() if release.issued else None
-    return Period(None, end, "up to the release date" if end else "unknown", -1)
+        break
+    return Period(None, None, "not stated", -1)
 
 
 def sentence_contexts(
@@ -42,11 +56,15 @@ def sentence_contexts(
 ) -> list[SentenceContext]:
     """Every sentence of ``paras`` in reading order, with what it inherits.
 
-    A paragraph starts with the default period in force, except the items of a numbered list,
-    which start with the period their lead sentence (the paragraph ending in ":") had in force.
-    A stated period with a date (or any stated period, when the issue date is unknown) stays in
-    force until the paragraph ends. The "previous" sentence of a list item's first sentence is
-    the lead, so the lead's province or operation can be inherited too.
+    A paragraph starts with the default period (the lead's: a release is one account unless a
+    paragraph says otherwise), except the items of a numbered list, which start with the period
+    their lead sentence (the paragraph ending in ":") had in force. A stated period with a date
+    (or any stated period, when the issue date is unknown) stays in force until the paragraph
+    ends. Phrases that point back ("in the same period", "over the five months", "during the
+    year", "that year") take the last dated period stated before them, in any paragraph, and a
+    month named without a year ("in March") falls in the year of the account in force when that
+    is one past year. The "previous" sentence of a list item's first sentence is the lead, so
+    the lead's province or operation can be inherited too.
 
     Args:
         release: the release (its text and issue date).
@@ -57,27 +75,106 @@ def sentence_contexts(
     out: list[SentenceContext] = []
     lead: Sentence | None = None  # "From January to May, police:" before a numbered list
     lead_period: Period | None = None
+    history: list[Period] = []  # the dated periods stated so far, in reading order
     for para in paras:
         is_item = bool(_LIST_ITEM.match(para.sentences[0].text)) if para.sentences else False
         if not is_item:
             lead, lead_period = None, None
         previous: Sentence | None = lead if is_item else None
-        context = lead_period or default  # a paragraph's period scopes what follows
+        # a paragraph's period scopes what follows
+        context = lead_period or default
         for sentence in para.sentences:
-            stated = find_periods(sentence.text, release.issued, sentence.start)
+            hint = _one_past_year(context if context.phrase_start >= 0 else default, release)
+            stated = []
+            for p in find_periods(sentence.text, release.issued, sentence.start, hint):
+                p = _resolve(p, history)
+                stated.append(p)
+                if p.start or p.end:
+                    history.append(p)
             out.append(SentenceContext(sentence, previous, tuple(stated), context))
-            if stated and (stated[-1].start or stated[-1].end or release.issued is None):
-                context = stated[-1]
+            dated = [p for p in stated if p.start or p.end or release.issued is None]
+            if dated:
+                context = dated[-1]
             previous = sentence
-        last = para.sentences[-1] if para.sentences else None
-        if last is not None and last.text.rstrip().endswith(":"):
-            lead, lead_period = last, (context if context is not default else None)
+        last_sentence = para.sentences[-1] if para.sentences else None
+        if last_sentence is not None and last_sentence.text.rstrip().endswith(":"):
+            lead = last_sentence
+            lead_period = context if context.phrase_start >= 0 else None
     return out
 
 
-def figure_period(pos: int, stated: Sequence[Period], default: Period) -> Period:
-    """The last period phrase before ``pos`` in its sentence, else the first after it, else
-    ``default`` (the period in force)."""
+def _resolve(period: Period, history: Sequence[Period]) -> Period:
+    """A phrase that points back, with the bounds of the period it points at: the last one
+    stated, or for "the same five months" the last one that long."""
+    if not period.refers or not history:
+        return period
+    last = history[-1]
+    if period.refers == "same":
+        months = _months_named(period.phrase)
+        if months is not None:
+            last = next((p for p in reversed(history) if _about_months(p, months)), last)
+        return replace(period, start=last.start, end=last.end)
+    year = (last.end or last.start or "")[:4]
+    if not year:
+        return period
+    if period.refers == "year":
+        return replace(period, start=f"{year}-01-01", end=f"{year}-12-31")
+    return replace(period, start=None, end=f"{year}-12-31")
+
+
+_MONTHS_NAMED = re.compile(
+    r"\b(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|eleven) months\b", re.I
+)
+_NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven")
+
+
+def _months_named(phrase: str) -> int | None:
+    m = _MONTHS_NAMED.search(phrase)
+    if m is None:
+        return None
+    word = m.group(1).lower()
+    return int(word) if word.isdigit() else _NUMBER_WORDS.index(word) + 2
+
+
+def _about_months(period: Period, months: int) -> bool:
+    """Whether ``period`` is about ``months`` long (within a month either way)."""
+    if not (period.start and period.end):
+        return False
+    a, b = period.start, period.end
+    length = (int(b[:4]) - int(a[:4])) * 12 + int(b[5:7]) - int(a[5:7]) + 1
+    return abs(length - months) <= 1
+
+
+def _one_past_year(period: Period | None, release: Release) -> int | None:
+    """The year of ``period`` when it lies within one calendar year before the issue year."""
+    if period is None or release.issued is None or not period.end:
+        return None
+    year = int(period.end[:4])
+    if period.start and int(period.start[:4]) != year:
+        return None
+    return year if year < release.issued.year else None
+
+
+def figure_period(
+    pos: int,
+    stated: Sequence[Period],
+    default: Period,
+    clause: tuple[int, int] | None = None,
+) -> Period:
+    """The period phrase of the figure at ``pos``: the nearest one in its clause (the last
+    before it, else the first after it), else the last one before it in its sentence, else the
+    first after it, else ``default`` (the period in force).
+
+    Why the clause first: "In 2020, 427,000 users were caught, and 3 million had stayed clean
+    by the end of last year" dates each figure by the phrase of its own clause.
+    """
+    if clause is not None:
+        near = [p for p in stated if clause[0] <= p.phrase_start < clause[1]]
+        before = [p for p in near if p.phrase_start <= pos]
+        if before:
+            return before[-1]
+        if near:
+            return near[0]
     before = [p for p in stated if p.phrase_start <= pos]
     if before:
         return before[-1]
@@ -87,4 +184,4 @@ def figure_period(pos: int, stated: Sequence[Period], default: Period) -> Period
 def assign_periods(drafts: Sequence[Draft], context: SentenceContext) -> None:
     """Set ``period`` on each draft of the sentence of ``context``."""
     for d in drafts:
-        d.period = figure_period(d.num.start, context.stated, context.period)
+        d.period = figure_period(d.num.start, context.stated, context.period, d.clause)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -37,6 +37,11 @@ class Period:
     end: str | None
     phrase: str
     phrase_start: int = -1  # offset of the phrase in the release, -1 for a default period
+    refers: str = ""
+    """How the phrase points back at the period in force: "" (it does not), "same" ("in the
+    same period", "over the five months": that period), "year" ("during the year", "that
+    year": its calendar year) or "year_end" ("by the end of that year": the last day of its
+    year). ``start``/``end`` hold what the phrase means alone, for when nothing is in force."""
 
 
 def _last_day(year: int, month: int) -> int:
@@ -49,12 +54,27 @@ def _year_for(month: int, issued: dt.date) -> int:
 
 
 _YR = r"((?:19|20)\d\d)"
-_NOT_A_BASE = r"(?<!compared with )(?<!compared to )(?<!than )(?<!over )(?<!from )(?<!with )"
+_NOT_A_BASE = (
+    r"(?<!compared with )(?<!compared to )(?<!than )(?<!over )(?<!from )"
+    r"(?<!against )(?<!versus )"
+)
+# "this year" / "last year" after a month or a month range: "from January to May this year"
+_WHICH_YEAR = r"(?:,? (?:of )?(this|last) year)?"
+# The base of a comparison names a time that is not the figure's: "up 5% over the same period
+# of last year", "21.7 percent fewer than a year earlier", "an increase over the end of last year"
+_BASE = (
+    r"\b(?:over|compared with|compared to|than|from|against|versus|on|with) (?:that (?:of|in) )?"
+    r"(?:the )?(?:same (?:period|time) (?:of |in )?(?:the )?(?:last|previous|prior|a) year"
+    r"|(?:a|the previous|the prior|one) year (?:earlier|before|ago)|the (?:previous|prior) year"
+    r"|the end of (?:last|the previous) year|last year's (?:level|figure)s?)\b"
+)
 _TO = r"(?:to|and|until|through)"
 _FROM = r"(?:from|between)"
 _AS_OF = r"(?:as of|as at|by the end of|by|until|up to)"
 _END_OF = r"(?:by|at|as of|as at|until) the end of"
 _SPAN = rf"({_COUNT}) (months?|years?|quarters?)"
+_UNITS = "(?:months|years|weeks|days)"
+_DURING = "(?:during|in|over|for|within)"
 _NTH = "(first|second|third|fourth)"
 _OF_THIS = "(?: of (?:this|the) year)?"
 _QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3}
@@ -63,6 +83,7 @@ _UNIT_MONTHS = {"month": 1, "months": 1, "year": 12, "years": 12, "quarter": 3, 
 # (pattern, builder) pairs; builders get the match and the release date. Earlier patterns win
 # over later ones that overlap them, so the longer phrases come first.
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(_BASE, re.I), "base"),
     (re.compile(rf"\b{_FROM} {_MONTH} {_YR} {_TO} {_MONTH} {_YR}\b", re.I),
      "month_year_range"),
     (re.compile(rf"\b{_FROM} {_MONTH} {_YR} {_TO} {_MONTH} (?:of )?this year\b", re.I),
@@ -72,51 +93,75 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b{_FROM} {_YR} {_TO} {_YR}\b", re.I), "year_range"),
     (re.compile(rf"(?<![\d/.-]){_YR}\s?[-–]\s?{_YR}(?![\d/.-])"), "year_range"),
     (re.compile(rf"\bfrom {_MONTH} {_DAY} to {_DAY}\b", re.I), "day_range"),
-    (re.compile(rf"\bfrom {_MONTH} to {_MONTH}\b", re.I), "month_range"),
+    (re.compile(rf"\b{_FROM} {_MONTH} {_TO} {_MONTH}\b(?! \d){_WHICH_YEAR}", re.I), "month_range"),
     (re.compile(rf"\b{_AS_OF} {_MONTH} {_DAY},? {_YR}\b", re.I),
      "as_of_full"),
     (re.compile(rf"\b{_AS_OF} {_MONTH} {_DAY}\b", re.I),
      "as_of"),
     (re.compile(rf"\b{_END_OF} {_YR}\b", re.I), "end_of_year"),
     (re.compile(rf"\b{_END_OF} last year\b", re.I), "end_of_last_year"),
-    (re.compile(rf"\b{_END_OF} (?:this|the) year\b", re.I),
-     "end_of_this_year"),
+    (re.compile(rf"\b{_END_OF} this year\b", re.I), "end_of_this_year"),
+    (re.compile(rf"\b{_END_OF} (?:the|that|the same) year\b", re.I), "end_of_that_year"),
     (re.compile(r"\bsince the (?:beginning|start) of (?:this|the) year\b", re.I), "year_to_date"),
     (re.compile(r"\b(?:since|so far) this year\b|\bthis year so far\b", re.I), "year_to_date"),
     (re.compile(rf"\bsince (?:the (?:beginning|start) of |early |mid-|late )?{_YR}\b", re.I),
      "since_year"),
     (re.compile(rf"\bsince\b[^.;]{{0,160}}?\bin {_MONTH}\b", re.I), "since_gap_month"),
+    (re.compile(rf"\bsince (?:early |mid-|late )?{_MONTH},? {_YR}\b", re.I), "since_month_year"),
     (re.compile(rf"\bsince (?:early |mid-|late )?{_MONTH}\b", re.I), "since_month"),
+    (re.compile(rf"\bon {_MONTH} {_DAY},? {_YR}\b", re.I), "day_year"),
+    (re.compile(rf"\bon {_MONTH} {_DAY}\b(?!,? \d)", re.I), "day"),
     (re.compile(rf"\b(?:in|during) (?:the )?(?:past|last|previous) {_SPAN}\b"
                 rf"|\b(?:over|for) the (?:past|last) {_SPAN}\b", re.I), "past"),
+    (re.compile(r"\b(?:in|during|over) the (?:past|last) (year|month)\b(?! or)", re.I), "past_one"),
+    (re.compile(rf"\b(?:in|during|over|for) the same (?:period|time|{_COUNT} {_UNITS})\b"
+                rf"|\b{_DURING} (?:the|this) period\b"
+                rf"|\b{_DURING} (?:the|these|those) (?:{_COUNT}) {_UNITS}\b", re.I), "same"),
+    (re.compile(r"\b(?:during|in|over|for|throughout) (?:that|the same) year\b|\bthat year\b",
+                re.I), "that_year"),
     (re.compile(rf"\b(?:the )?{_NTH} quarter of {_YR}\b", re.I), "quarter_year"),
     (re.compile(rf"\b(?:the )?first three quarters{_OF_THIS}\b", re.I), "three_quarters"),
     (re.compile(rf"\b(?:the )?{_NTH} quarter{_OF_THIS}\b", re.I), "quarter"),
     (re.compile(rf"\bin (?:{_PART_OF_MONTH})[- ]{_MONTH}\b", re.I), "month"),
     (re.compile(rf"\b(?:in|during) {_MONTH},? {_YR}\b", re.I), "month_year"),
-    (re.compile(rf"\b(?:in|during) {_MONTH}\b(?! \d)", re.I), "month"),
-    (re.compile(rf"\bby the end of {_MONTH}\b(?! \d)", re.I), "as_of_month"),
+    (re.compile(rf"\b(?:in|during) {_MONTH}\b(?! \d){_WHICH_YEAR}", re.I), "month"),
+    (re.compile(rf"\b(?:by|as of|as at|at|until) the end of {_MONTH}\b(?! \d){_WHICH_YEAR}", re.I),
+     "as_of_month"),
     (re.compile(rf"\bthe first ({_COUNT}) months of {_YR}\b", re.I), "first_months_year"),
     (re.compile(rf"\bthe first half of {_YR}\b", re.I), "first_half_year"),
-    (re.compile(rf"\b(?:in|during|throughout|for the year|for) {_YR}\b(?![,.]?\d)(?!\s*[-–]\s*\d)",
-                re.I), "year"),
+    (re.compile(rf"{_NOT_A_BASE}\b(?:in|during|throughout|for the year|for) {_YR}\b(?![,.]?\d)"
+                r"(?!\s*[-–]\s*\d)", re.I), "year"),
     (re.compile(r"^((?:19|20)\d\d)\b(?=,)", re.I), "year"),
-    (re.compile(rf"\bthe first ({_COUNT}) months{_OF_THIS}\b", re.I), "first_months"),
+    (re.compile(rf"\b(?:the |in )first ({_COUNT}) months{_OF_THIS}\b", re.I), "first_months"),
     (re.compile(r"\bthe first half of (?:this|the) year\b", re.I), "first_half"),
     (re.compile(rf"{_NOT_A_BASE}\b(?:in |during |for |throughout )?last year\b", re.I),
      "last_year"),
-    (re.compile(r"\b(?:throughout|during|for) the (?:whole |entire )?year\b", re.I), "whole_year"),
+    (re.compile(r"\b(?:throughout|during|for|in) the (?:whole |entire )?year\b(?! \d)(?!'s)", re.I),
+     "whole_year"),
+    (re.compile(r"\bthis month\b", re.I), "this_month"),
+    (re.compile(rf"{_NOT_A_BASE}\blast month\b", re.I), "last_month"),
+    (re.compile(rf"{_NOT_A_BASE}\b(?:so far )?this year\b", re.I), "year_to_date"),
 ]  # fmt: skip
 
 # Kinds whose bounds the text alone gives, without the issue date.
 _NEED_NO_DATE = {
     "month_year_range", "month_range_year", "year_range", "as_of_full", "end_of_year",
-    "quarter_year", "month_year", "first_months_year", "first_half_year", "year",
+    "quarter_year", "month_year", "first_months_year", "first_half_year", "year", "day_year",
+}  # fmt: skip
+# Kinds that point back at the period in force (see Period.refers).
+_REFERS = {
+    "same": "same", "that_year": "year", "whole_year": "year", "end_of_that_year": "year_end",
 }  # fmt: skip
 
 
-def find_periods(text: str, issued: dt.date | None, offset: int = 0) -> list[Period]:
-    """All period phrases in ``text`` (a sentence), in order of appearance."""
+def find_periods(
+    text: str, issued: dt.date | None, offset: int = 0, year: int | None = None
+) -> list[Period]:
+    """All period phrases in ``text`` (a sentence), in order of appearance.
+
+    ``year``: the year a month named without one falls in ("in March"), when the account in
+    force is about one past year; otherwise the latest such month not after ``issued``.
+    """
     found: list[Period] = []
     taken: list[tuple[int, int]] = []
     for pattern, kind in _PATTERNS:
@@ -124,19 +169,32 @@ def find_periods(text: str, issued: dt.date | None, offset: int = 0) -> list[Per
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
             taken.append((m.start(), m.end()))
-            found.append(_build(kind, m, issued, offset))
+            if kind == "base":  # the time a figure is compared with, not its own
+                continue
+            period = _build(kind, m, issued, offset, year)
+            if kind in _REFERS:
+                period = replace(period, refers=_REFERS[kind])
+            found.append(period)
     found.sort(key=lambda p: p.phrase_start)
     return found
 
 
-def _build(kind: str, m: re.Match[str], issued: dt.date | None, offset: int) -> Period:
+def _build(
+    kind: str, m: re.Match[str], issued: dt.date | None, offset: int, year: int | None = None
+) -> Period:
     phrase, pos = m.group(0), m.start() + offset
     if issued is None and kind not in _NEED_NO_DATE:
         if kind == "since_year":  # the start is stated; the end is the unknown issue date
             return Period(f"{m.group(1)}-01-01", None, phrase, pos)
+        if kind == "since_month_year":
+            return Period(f"{m.group(2)}-{MONTHS[m.group(1).lower()]:02d}-01", None, phrase, pos)
+        if kind == "month_year_to_this_year":
+            return Period(f"{m.group(2)}-{MONTHS[m.group(1).lower()]:02d}-01", None, phrase, pos)
+        return Period(None, None, phrase, pos)
+    if kind in ("same", "that_year", "end_of_that_year") and issued is None:
         return Period(None, None, phrase, pos)
     try:
-        return _bounds(kind, m, issued, phrase, pos)
+        return _bounds(kind, m, issued, phrase, pos, year)
     except ValueError:  # "February 30", "the first 13 months": no such interval
         return Period(None, None, phrase, pos)
 
@@ -154,7 +212,14 @@ def _count(word: str) -> int:
     return int(word) if word.isdigit() else _COUNT_WORDS[word.lower()]
 
 
-def _bounds(kind: str, m: re.Match[str], issued: dt.date | None, phrase: str, pos: int) -> Period:
+def _bounds(
+    kind: str,
+    m: re.Match[str],
+    issued: dt.date | None,
+    phrase: str,
+    pos: int,
+    hint: int | None = None,
+) -> Period:
     g = m.group
     if kind == "month_year_range":
         a, b = MONTHS[g(1).lower()], MONTHS[g(3).lower()]
@@ -186,10 +251,31 @@ def _bounds(kind: str, m: re.Match[str], issued: dt.date | None, phrase: str, po
         return Period(f"{g(1)}-01-01", f"{g(1)}-06-30", phrase, pos)
     if kind == "year":
         return Period(f"{g(1)}-01-01", f"{g(1)}-12-31", phrase, pos)
+    if kind == "day_year":
+        day = dt.date(int(g(3)), MONTHS[g(1).lower()], int(g(2))).isoformat()
+        return Period(day, day, phrase, pos)
     assert issued is not None
+    if kind == "same":  # nothing in force to point back at: the phrase alone says nothing
+        return Period(None, None, phrase, pos)
+    if kind == "that_year":
+        return Period(f"{issued.year}-01-01", f"{issued.year}-12-31", phrase, pos)
+    if kind == "end_of_that_year":
+        return Period(None, f"{issued.year}-12-31", phrase, pos)
+    if kind == "this_month":
+        return Period(f"{issued.year}-{issued.month:02d}-01", issued.isoformat(), phrase, pos)
+    if kind == "last_month":
+        y, mo = (issued.year, issued.month - 1) if issued.month > 1 else (issued.year - 1, 12)
+        return Period(f"{y}-{mo:02d}-01", _month_end(y, mo), phrase, pos)
+    if kind == "past_one":
+        months = 12 if g(1).lower() == "year" else 1
+        start = _months_before(issued, months)
+        return Period(start.isoformat(), issued.isoformat(), phrase, pos)
     if kind == "month_year_to_this_year":
         a, b = MONTHS[g(1).lower()], MONTHS[g(3).lower()]
         return Period(f"{g(2)}-{a:02d}-01", _month_end(issued.year, b), phrase, pos)
+    if kind == "since_month_year":
+        start = f"{g(2)}-{MONTHS[g(1).lower()]:02d}-01"
+        return Period(start, issued.isoformat(), phrase, pos)
     if kind == "year_to_date":
         return Period(f"{issued.year}-01-01", issued.isoformat(), phrase, pos)
     if kind == "since_year":
@@ -205,7 +291,8 @@ def _bounds(kind: str, m: re.Match[str], issued: dt.date | None, phrase: str, po
     if kind == "past":
         count, unit = (g(1), g(2)) if g(1) else (g(3), g(4))
         months = _count(count) * _UNIT_MONTHS[unit.lower()]
-        start = _months_before(issued, months) + dt.timedelta(days=1)
+        # "the past two months" up to 14 September: from 14 July, the same day of the month
+        start = _months_before(issued, months)
         return Period(start.isoformat(), issued.isoformat(), phrase, pos)
     if kind in ("quarter", "three_quarters"):
         last = 3 * _QUARTERS[g(1).lower()] if kind == "quarter" else 9
@@ -222,7 +309,13 @@ def _bounds(kind: str, m: re.Match[str], issued: dt.date | None, phrase: str, po
         year = issued.year if done or "this year" in phrase.lower() else issued.year - 1
         return Period(f"{year}-01-01", _month_end(year, months), phrase, pos)
     month = MONTHS[g(1).lower()]
-    year = _year_for(month, issued)
+    which = (m.groupdict() or {}).get("which") or (g(m.lastindex) if m.lastindex else None)
+    if which and which.lower() in ("this", "last"):
+        hint = issued.year if which.lower() == "this" else issued.year - 1
+    year = hint if hint is not None and hint <= issued.year else _year_for(month, issued)
+    if kind == "day":
+        day = dt.date(year, month, int(g(2))).isoformat()
+        return Period(day, day, phrase, pos)
     if kind == "day_range":
         a, b = int(g(2)), int(g(3))
         if not (1 <= a <= b <= _last_day(year, month)):
@@ -232,7 +325,7 @@ def _bounds(kind: str, m: re.Match[str], issued: dt.date | None, phrase: str, po
         )
     if kind == "month_range":
         month2 = MONTHS[g(2).lower()]
-        year2 = _year_for(month2, issued)
+        year2 = year if hint is not None else _year_for(month2, issued)
         year1 = year2 if month <= month2 else year2 - 1
         return Period(f"{year1}-{month:02d}-01", _month_end(year2, month2), phrase, pos)
     if kind == "as_of":
