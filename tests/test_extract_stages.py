@@ -365,7 +365,7 @@ def test_changes_parts_link_to_their_total(lexicon: Lexicon) -> None:
     t = read(
         lexicon,
         "Officers seized 3 tons of drugs, of which 1.9 tons were heroin "
-        "and 0.4 tons were found at sea.",
+        "and 0.4 tons were held at sea.",
     )
     total, heroin, at_sea = drafts = t.figures()
     changes.link(t.text, t.context(0).sentence, drafts, BOOK)
@@ -397,7 +397,7 @@ def test_indicators_a_part_takes_its_totals_indicator(lexicon: Lexicon) -> None:
     t = read(
         lexicon,
         "Officers seized 3 tons of drugs, of which 1.9 tons were heroin "
-        "and 0.4 tons were found at sea.",
+        "and 0.4 tons were held at sea.",
     )
     drafts = t.figures()
     changes.link(t.text, t.context(0).sentence, drafts, BOOK)

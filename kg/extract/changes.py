@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 
 from kg.extract.cues import ends_with_phrase
 from kg.extract.measures import MeasureBook
@@ -37,6 +38,9 @@ _SHARE_BEFORE = re.compile(
     re.I,
 )
 _AVERAGE = re.compile(r"\b(?:average annual|annual average|average yearly|on average)\b", re.I)
+# "20 percent a year on average", "by an average of 16.9 percent a year"
+_PER_YEAR = re.compile(r"^\s*(?:a|per|each|every) year\b|^\s*annually\b", re.I)
+_AVERAGE_WORD = re.compile(r"\baverage\b", re.I)
 _DOWN_AFTER = re.compile(
     r"^\s*(?:lower|less|fewer|down|decrease|decline|drop|fall|reduction)\b", re.I
 )
@@ -47,8 +51,23 @@ _MORE_THAN_BASE_AFTER = re.compile(
 )
 _BARE_DIRECTION_BASE_AFTER = re.compile(r"^\s*(?:from|compared|over|on|than)\b", re.I)
 _YOY_ARTICLE = re.compile(r"\b(?:a|an|the)\s+(?:year-on-year|year on year)\s+", re.I)
-_LIST_GAP = re.compile(r"[\s,]*(?:and\s*)?")
+# between two changes of one list: "6.2 percent and 9.5 percent and up 12.7 percent"
+_LIST_GAP = re.compile(
+    r"[\s,]*(?:and\s*)?(?:(?:up|down|an? (?:increase|decrease|rise|fall|drop|decline) of"
+    r"|increased|decreased|rose|fell|dropped|declined)(?:\s+by)?\s*)?",
+    re.I,
+)
+# words between a direction and its number: "dropping by more than 20 percent"
+_BETWEEN_DIRECTION_AND_NUMBER = re.compile(
+    r"(?:\b(?:more than|over|nearly|about|almost|around|approximately|some|an average of|"
+    r"on average|an annual average of|an average annual)\s+)+$",
+    re.I,
+)
+# "dropped 5.8 percent from the previous year to 2.404 million": the base follows
+_BASE_FOLLOWS = re.compile(r"^[^,;]{0,60}?\bto\s+(?:about |around |some |nearly )?$", re.I)
 _PART_LIST_BREAK = re.compile(r"[;.]|\bwhile\b")
+# "arrested 243 suspects, 17 of them from Myanmar": a part of the figure before
+_OF_THEM = re.compile(r"^\s+of (?:them|whom|which|those)\b", re.I)
 
 
 def link(text: str, sentence: Sentence, drafts: Sequence[Draft], measures: MeasureBook) -> None:
@@ -75,19 +94,34 @@ def mark_changes(
             _mark_absolute_change(d, before, after, measures)
             continue
         found = _direction_before(before, measures)
+        if found is None:
+            found = _direction_before(_BETWEEN_DIRECTION_AND_NUMBER.sub("", before), measures)
         if found is None and not _SHARE_BEFORE.search(before):
             if _DOWN_AFTER.match(after):
                 found = "down"
             elif _UP_AFTER.match(after):
                 found = "up"
         d.direction = found
-        d.average = bool(_AVERAGE.search(before))
+        after_average = text[d.unit_end : min(d.unit_end + 40, sentence.end)]
+        d.average = bool(_AVERAGE.search(before)) or bool(
+            _PER_YEAR.match(after_average) and _AVERAGE_WORD.search(before + after_average)
+        )
         window = text[
             max(sentence.start, d.num.start - 60) : min(sentence.end, d.num.end + 80)
         ].lower()
         yoy = any(p.lower() in window for p in measures.year_on_year)
         share = bool(_SHARE_BEFORE.search(before))
         d.is_change = d.direction is not None or (yoy and not share) or d.average
+    # "increases of 19.1 percent and 18.1 percent respectively": the list's later items too
+    for prev, d in pairwise(drafts):
+        if (
+            d.kind == "percent"
+            and not d.is_change
+            and prev.is_change
+            and prev.kind == "percent"
+            and _LIST_GAP.fullmatch(text[prev.unit_end : d.num.start])
+        ):
+            d.is_change = True
 
 
 def _direction_before(before: str, measures: MeasureBook) -> str | None:
@@ -136,7 +170,8 @@ def link_parts(text: str, drafts: Sequence[Draft], part_cues: Sequence[str]) -> 
         prev = drafts[i - 1]
         lead = text[max(0, d.num.start - 30) : d.num.start]
         total: Draft | None = None
-        if ends_with_phrase(lead, part_cues):
+        follows = text[d.unit_end : d.unit_end + 12]
+        if ends_with_phrase(lead, part_cues) or _OF_THEM.match(follows):
             total = next(
                 (
                     t for t in reversed(drafts[:i])
@@ -149,6 +184,20 @@ def link_parts(text: str, drafts: Sequence[Draft], part_cues: Sequence[str]) -> 
             if len(gap) < 60 and not _PART_LIST_BREAK.search(gap):
                 total = prev.part_of
         d.part_of = total
+
+
+def _base_following(text: str, drafts: Sequence[Draft], group: Sequence[Draft]) -> Draft | None:
+    """The figure a lone change goes "to" ("down 5.8 percent ... to 2.404 million"), if any."""
+    if len(group) != 1:
+        return None
+    g = group[0]
+    later = [d for d in drafts if d.num.start > g.num.end and not d.is_change]
+    if not later or later[0].num.start > g.clause[1]:
+        return None
+    nxt = later[0]
+    if nxt.kind == "percent" or not _BASE_FOLLOWS.match(text[g.unit_end : nxt.num.start]):
+        return None
+    return nxt
 
 
 def link_changes(text: str, drafts: Sequence[Draft], respectively: Sequence[str]) -> None:
@@ -167,8 +216,8 @@ def link_changes(text: str, drafts: Sequence[Draft], respectively: Sequence[str]
             groups.append([d])
     for group in groups:
         direction = next((g.direction for g in group if g.direction), None)
-        for g in group:
-            g.direction = g.direction or direction
+        for g in group:  # an item without a direction word takes the one before it
+            g.direction = direction = g.direction or direction
         after = text[group[-1].unit_end : group[-1].unit_end + 40].lower()
         kind = group[0].kind
         bases = [
@@ -177,7 +226,13 @@ def link_changes(text: str, drafts: Sequence[Draft], respectively: Sequence[str]
             and (kind == "percent" or b.kind == kind)
         ]  # fmt: skip
         is_respectively = any(p.lower() in after for p in respectively)
-        if len(group) > 1 and is_respectively and len(bases) >= len(group):
+        if all(g.average for g in group):
+            continue  # an average annual change over years has no one base figure
+        following = _base_following(text, drafts, group)
+        if following is not None:
+            for g in group:
+                g.change_of = (following.num.start, following.num.end)
+        elif len(group) > 1 and is_respectively and len(bases) >= len(group):
             for g, b in zip(group, bases[-len(group) :], strict=True):
                 g.change_of = (b.num.start, b.num.end)
         elif bases:

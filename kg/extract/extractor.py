@@ -85,5 +85,5 @@ class Extractor:
         changes.link(text, sentence, drafts, book)
         indicators.assign_indicators(text, drafts, book)
         drafts = nonfigures.drop_compound_adjectives(text, drafts)
-        indicators.inherit_from_totals(drafts)
+        indicators.inherit_from_totals(drafts, text)
         return [d.figure() for d in drafts]

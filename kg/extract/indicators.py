@@ -5,9 +5,12 @@ Reads the drafts (``kind``, ``tail``, ``clause`` from ``kg.extract.numbers``; ``
 in two steps with a non-figure check between them (``kg.extract.nonfigures``
 ``.drop_compound_adjectives`` reads the figure's own indicator):
 
-1. :func:`assign_indicators`: a change counts the year-on-year change; any other figure the
-   first indicator of its kind whose ``tail`` pattern matches the words after it, else the
-   first whose ``context`` pattern matches its clause, else its kind's fallback.
+1. :func:`assign_indicators`: a change counts the year-on-year change (or the absolute or
+   average annual change); any other figure the first indicator of its kind whose ``tail``
+   pattern (or ``framed`` pair) matches the words after it, else whose ``tail`` matches what
+   the words before it name as counted ("the number of registered drug users ... was", "Of
+   those cases, 87 ..."), else the first whose ``context`` pattern matches its clause, else its
+   kind's fallback.
 2. :func:`inherit_from_totals`: a part whose own indicator is a fallback ("of which 1.9 tons
    were heroin") takes its total's.
 
@@ -17,10 +20,33 @@ only inherit once it is linked to its total.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from kg.extract.measures import Indicator, MeasureBook
 from kg.extract.records import Draft
+
+# "the number of registered drug users dropped ... to 2.404 million": what is counted is named
+# before the number, as the subject of its clause
+_NUMBER_OF = re.compile(
+    r"\b(?:number|total) of\s+(?P<np>(?:[\w-]+\s+){0,12}?[\w-]+?)\s+(?:(?:had|has|have)\s+)?"
+    r"(?:was|were|is|are|been|stood|reached|dropped|fell|fallen|rose|risen|declined|decreased|"
+    r"increased|shrank|shrunk|grew|grown|climbed|came|amounted|totall?ed)\b",
+    re.I,
+)
+# "Of the registered users, 588,000 took ...", "Of those cases, 87 involved ...": the sentence
+# opens by naming the whole its figures are parts of
+_OF_THE = re.compile(r"^\W*Of (?:the|those|these|all)\s+(?P<np>[^,;.]{3,60}?),", re.I)
+
+
+def _subject(text: str, d: Draft) -> str:
+    """What the words before a figure say it counts, as a tail (" registered drug users")."""
+    before = text[d.clause[0] : d.num.start]
+    found = list(_NUMBER_OF.finditer(before))
+    if found:
+        return " " + found[-1].group("np")
+    opener = _OF_THE.match(text[d.segment[0] : d.num.start])
+    return " " + opener.group("np") if opener else ""
 
 
 def own_indicator(text: str, d: Draft, book: MeasureBook) -> Indicator:
@@ -46,6 +72,11 @@ def own_indicator(text: str, d: Draft, book: MeasureBook) -> Indicator:
             b.search(before) and t.search(tail) for b, t in ind.framed
         ):
             return ind
+    subject = _subject(text, d)
+    if subject:
+        for ind in candidates:
+            if any(p.search(subject) for p in ind.tail):
+                return ind
     for ind in candidates:
         if any(p.search(clause) for p in ind.context):
             return ind
@@ -63,14 +94,30 @@ def assign_indicators(text: str, drafts: Sequence[Draft], book: MeasureBook) -> 
         d.indicator = own_indicator(text, d, book)
 
 
-def inherit_from_totals(drafts: Sequence[Draft]) -> None:
-    """A part whose indicator is a fallback takes its total's (own) indicator.
+# "caught 23 passengers ..., up from 9 a year earlier": 9 counts what 23 counts
+_BASE_BEFORE = re.compile(
+    r"\b(?:up|down|rising|falling|rose|fell|increased|decreased|dropped|climbed)\s+from\s+"
+    r"(?:about\s+|some\s+|nearly\s+|more than\s+)?$",
+    re.I,
+)
+
+
+def inherit_from_totals(drafts: Sequence[Draft], text: str = "") -> None:
+    """A part whose indicator is a fallback takes its total's (own) indicator; so does the
+    base of a change stated after it ("23 passengers, up from 9"), from the figure before it.
 
     The total may have been dropped since (a compound adjective); its indicator still counts.
     Every inherited value is read before any is written, so only own indicators pass on.
     """
     inherited = []
-    for d in drafts:
+    for i, d in enumerate(drafts):
+        fallback = d.indicator is not None and d.indicator.fallback
+        before = text[d.clause[0] : d.num.start] if text else ""
+        if d.part_of is None and fallback and i and _BASE_BEFORE.search(before):
+            prev = drafts[i - 1]
+            if prev.kind == d.kind and prev.indicator is not None and not prev.is_change:
+                inherited.append((d, prev.indicator))
+            continue
         if d.part_of is None or d.indicator is None or not d.indicator.fallback:
             continue
         if d.part_of.indicator is None:

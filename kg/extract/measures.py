@@ -25,7 +25,7 @@ from kg.resources import mappings_dir
 class Unit:
     """A unit and the words that name it right after a number."""
 
-    code: str  # the code exports show: the QUDT local name, YUAN, or MU
+    code: str  # the code exports show: the QUDT local name (CNY for yuan) or MU
     kind: str  # count | mass | area | volume | money | percent | duration
     words: tuple[str, ...]
     iri: str = ""

@@ -67,7 +67,7 @@ class NumberReader:
         drafts = [
             self.draft(release, sentence, shift(n, sentence.start)) for n in scan(sentence.text)
         ]
-        return join_split_numbers(release.text, drafts)
+        return join_split_numbers(release.text, drafts, self.measures.qualifiers)
 
     def draft(self, release: Release, sentence: Sentence, num: Numeral) -> Draft:
         """The draft of one number (``num`` at release offsets) of ``sentence``."""
@@ -109,14 +109,17 @@ class NumberReader:
     ) -> tuple[Status, str | None]:
         """Malformed (no value), implausible (a value, but suspicious) or stated, and why.
 
-        Implausible: more decimals than releases ever state ("6.7000 tons"), a fractional
+        Implausible: more decimals than releases ever state ("6.7000 tons"; "1.486 million" is
+        a whole number of people and fine), a fractional
         count, the digit 1 before a plural noun (digits lost in translation), or a count that
         is a year close to the release's (a year put in place of the figure).
         """
         if n.malformed:
             return Status.MALFORMED, n.malformed
         book = self.measures
-        if n.fraction_digits > book.max_fraction_digits:
+        # "2.404 million" is 2,404,000: a scale word makes its decimals whole units
+        whole = n.scale > 1 and n.value is not None and n.value == n.value.to_integral_value()
+        if n.fraction_digits > book.max_fraction_digits and not whole:
             return Status.IMPLAUSIBLE, (
                 f"spurious precision: {n.fraction_digits} decimal places where releases state "
                 f"at most {book.max_fraction_digits}"
@@ -153,7 +156,9 @@ _TEN_THOUSAND = 10_000
 SPLIT = "a number split by the translation into pieces that cannot be put back together"
 
 
-def join_split_numbers(text: str, drafts: Sequence[Draft]) -> list[Draft]:
+def join_split_numbers(
+    text: str, drafts: Sequence[Draft], qualifiers: Sequence[tuple[str, str]] = ()
+) -> list[Draft]:
     """Join the pieces of a number broken by translation into one malformed draft.
 
     The sign of a piece is a capitalised qualifier in mid-sentence, glued to the word before it
@@ -174,7 +179,7 @@ def join_split_numbers(text: str, drafts: Sequence[Draft]) -> list[Draft]:
             continue
         first = out[-1] if out else None
         if first is not None and first.num.malformed != GLUED and _is_partner(first, d):
-            out[-1] = _joined(text, first, d)
+            out[-1] = _joined(text, first, d, _split_qualifier(text, d, qualifiers))
         else:
             out.append(
                 d
@@ -193,6 +198,15 @@ def _is_piece(text: str, d: Draft) -> bool:
     return bool(m.group("glued")) or d.num.value % _TEN_THOUSAND == 0
 
 
+def _split_qualifier(text: str, piece: Draft, qualifiers: Sequence[tuple[str, str]]) -> str:
+    """The qualifier the capitalised word before a piece says ("caughtMore than 50,000")."""
+    m = _SPLIT_QUALIFIER.search(text, max(0, piece.num.start - 40), piece.num.start)
+    if m is None:
+        return piece.qualifier
+    said = text[m.start() : m.end()].strip().lower()
+    return next((code for phrase, code in qualifiers if phrase.lower() == said), piece.qualifier)
+
+
 def _is_partner(first: Draft, piece: Draft) -> bool:
     """A bare whole count in the same clause, not itself a piece."""
     n = first.num
@@ -209,7 +223,7 @@ def _is_partner(first: Draft, piece: Draft) -> bool:
     )
 
 
-def _joined(text: str, first: Draft, piece: Draft) -> Draft:
+def _joined(text: str, first: Draft, piece: Draft, qualifier: str) -> Draft:
     num = Numeral(
         start=first.num.start,
         end=piece.num.end,
@@ -222,7 +236,7 @@ def _joined(text: str, first: Draft, piece: Draft) -> Draft:
         piece,
         num=num,
         unit_end=first.num.end,  # the words after the first piece say what is counted
-        qualifier=piece.qualifier,
+        qualifier=qualifier,
         clause=(first.clause[0], piece.clause[1]),
         segment=(first.segment[0], piece.segment[1]),
         tail=(first.num.end, max(piece.clause[1], piece.unit_end)),
