@@ -65,9 +65,12 @@ SELECT ?f ?g ?release ?verbatim ?value ?unit ?qualifier ?direction ?status ?star
   }
 }"""
 
-# Two figures of one release about the same fact: same measure, reference areas, operation,
-# substance, offence (and, for changes, the measure of the changed figure), and the same
-# period start; the same period, or one ending on the release's date (its cut-off unstated).
+# Two figures of one release about the same fact: same measure, reference areas, locality,
+# operation, substance, offence (and, for changes, the measure of the changed figure), and the
+# same period start; the same period, or one ending on the release's date (its cut-off
+# unstated). Not the same fact: two figures of one sentence (a sentence does not restate its
+# own figure), a part and anything (a part is a subset, not a restatement), and figures whose
+# measure says nothing about what they count (other-*) or is a share of an unnamed whole.
 DUPLICATES = """
 SELECT ?f1 ?f2 ?same_period WHERE {
   GRAPH ?g {
@@ -76,6 +79,18 @@ SELECT ?f1 ?f2 ?same_period WHERE {
     ?f2 a nko:Figure ; nko:statedIn ?rel ; nko:indicator ?m ; sdmx-dimension:refPeriod ?p2 ;
         nko:operation ?op ; nko:substance ?s ; nko:offence ?o .
     FILTER(STR(?f1) < STR(?f2))
+    FILTER(!STRSTARTS(STR(?m), "https://w3id.org/narcotics-kg/id/indicator/other-")
+           && STR(?m) != "https://w3id.org/narcotics-kg/id/indicator/share")
+    FILTER NOT EXISTS { ?f1 nko:inSentence ?sentence . ?f2 nko:inSentence ?sentence }
+    FILTER NOT EXISTS { ?f1 nko:partOf ?t1 }
+    FILTER NOT EXISTS { ?f2 nko:partOf ?t2 }
+    OPTIONAL { ?f1 nko:locality ?l1 }
+    OPTIONAL { ?f2 nko:locality ?l2 }
+    FILTER(COALESCE(?l1 = ?l2, !BOUND(?l1) && !BOUND(?l2)))
+    OPTIONAL { ?f1 nko:agency ?ag1 }
+    OPTIONAL { ?f2 nko:agency ?ag2 }
+    FILTER(COALESCE(?ag1 = ?ag2, !BOUND(?ag1) && !BOUND(?ag2)))
+    FILTER EXISTS { ?p1 time:hasBeginning|time:hasEnd ?known }
     FILTER NOT EXISTS { ?f1 sdmx-dimension:refArea ?a
                         FILTER NOT EXISTS { ?f2 sdmx-dimension:refArea ?a } }
     FILTER NOT EXISTS { ?f2 sdmx-dimension:refArea ?b
@@ -96,8 +111,9 @@ SELECT ?f1 ?f2 ?same_period WHERE {
          || COALESCE(STR(?e2) = STR(?issued), false))
 }"""
 
-# A cumulative figure and a later one for the same measure, areas, operation (edition),
-# substance and offence, counted from the same start (an open start only within an operation).
+# A cumulative figure and a later one for the same measure, areas, locality, agency, operation
+# (edition), substance and offence, counted from the same start (an open start only within an
+# operation).
 CUMULATIVE = """
 SELECT ?f1 ?f2 WHERE {
   GRAPH ?g1 {
@@ -119,6 +135,12 @@ SELECT ?f1 ?f2 WHERE {
   FILTER(?e1 < ?e2)
   FILTER(COALESCE(STR(?s1), "") = COALESCE(STR(?s2), ""))
   FILTER(BOUND(?s1) || ?op != <https://w3id.org/narcotics-kg/id/code/not-applicable>)
+  OPTIONAL { GRAPH ?g1 { ?f1 nko:locality ?l1 } }
+  OPTIONAL { GRAPH ?g2 { ?f2 nko:locality ?l2 } }
+  FILTER(COALESCE(?l1 = ?l2, !BOUND(?l1) && !BOUND(?l2)))
+  OPTIONAL { GRAPH ?g1 { ?f1 nko:agency ?ag1 } }
+  OPTIONAL { GRAPH ?g2 { ?f2 nko:agency ?ag2 } }
+  FILTER(COALESCE(?ag1 = ?ag2, !BOUND(?ag1) && !BOUND(?ag2)))
   FILTER NOT EXISTS { GRAPH ?g1 { ?f1 sdmx-dimension:refArea ?a }
                       FILTER NOT EXISTS { GRAPH ?g2 { ?f2 sdmx-dimension:refArea ?a } } }
   FILTER NOT EXISTS { GRAPH ?g2 { ?f2 sdmx-dimension:refArea ?b }
@@ -126,8 +148,8 @@ SELECT ?f1 ?f2 WHERE {
 }"""
 
 # A year-on-year change (with its base) and a figure of an earlier release for the same
-# measure, areas, campaign (editions folded by nko:editionOf), substance and offence, whose
-# period is the base's period one year earlier.
+# measure, areas, locality, agency, campaign (editions folded by nko:editionOf), substance and
+# offence, whose period is the base's period one year earlier.
 YEAR_ON_YEAR = """
 SELECT ?change ?base ?earlier WHERE {
   GRAPH ?g1 {
@@ -155,6 +177,12 @@ SELECT ?change ?base ?earlier WHERE {
   OPTIONAL { GRAPH <https://w3id.org/narcotics-kg/graph/vocabulary> { ?op1 nko:editionOf ?c1 } }
   OPTIONAL { GRAPH <https://w3id.org/narcotics-kg/graph/vocabulary> { ?op2 nko:editionOf ?c2 } }
   FILTER(COALESCE(?c1, ?op1) = COALESCE(?c2, ?op2))
+  OPTIONAL { GRAPH ?g1 { ?base nko:locality ?l1 } }
+  OPTIONAL { GRAPH ?g2 { ?earlier nko:locality ?l2 } }
+  FILTER(COALESCE(?l1 = ?l2, !BOUND(?l1) && !BOUND(?l2)))
+  OPTIONAL { GRAPH ?g1 { ?base nko:agency ?ag1 } }
+  OPTIONAL { GRAPH ?g2 { ?earlier nko:agency ?ag2 } }
+  FILTER(COALESCE(?ag1 = ?ag2, !BOUND(?ag1) && !BOUND(?ag2)))
   FILTER NOT EXISTS { GRAPH ?g1 { ?base sdmx-dimension:refArea ?a }
                       FILTER NOT EXISTS { GRAPH ?g2 { ?earlier sdmx-dimension:refArea ?a } } }
   FILTER NOT EXISTS { GRAPH ?g2 { ?earlier sdmx-dimension:refArea ?b }

@@ -35,6 +35,13 @@ COUNTRY = expand("nkgv:jurisdiction/CN")
 """China: the area of a figure no jurisdiction is named for, in a national release."""
 _SAME_LIST = re.compile(r"\s*(?:,|,?\s*and|,?\s*or)\s*")
 _POSSESSIVE = re.compile(r"['’]s\b")
+# "Xinjiang police, working with police in Inner Mongolia and ...": one joint account
+_JOINT = re.compile(
+    r"[^.;:]{0,50}\b(?:together with|jointly with|working with|worked with|in cooperation with|"
+    r"teamed up with|joined by|with)\s+(?:the\s+)?(?:police|officers|counterparts|"
+    r"public security (?:organs|departments|bureaus))\s+(?:in|from|of)\s+",
+    re.I,
+)
 _APPOSITION = re.compile(r",\s*|\s+in\s+|,?\s+(?:and|or)\s+")
 _SENTENCE_END = re.compile(r"[.!?]\s")
 _LEAD_MIN_CHARS = 120  # as kg.extract.periods: a paragraph this long is running text
@@ -136,7 +143,35 @@ def figure_areas(
     example_cues: Sequence[str],
     cues: AreaCues | None = None,
 ) -> tuple[str, ...]:
-    """The areas of one draft (see the module docstring for the order of preference).
+    """The areas of one draft (see :func:`area_named`)."""
+    named = area_named(text, d, in_sentence, in_previous, area, example_cues, cues)
+    return named if isinstance(named, tuple) else _entities(named)
+
+
+def figure_locality(named: tuple[str, ...] | list[Mention]) -> str | None:
+    """The one city or prefecture the mentions that gave a figure its area name, if any."""
+    if isinstance(named, tuple) or not named or not all(m.place for m in named):
+        return None
+    places = {m.verbatim for m in named}
+    return places.pop() if len(places) == 1 else None
+
+
+def _entities(ms: Sequence[Mention]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m.entity for m in ms if m.entity))
+
+
+def area_named(
+    text: str,
+    d: Draft,
+    in_sentence: Sequence[Mention],
+    in_previous: Sequence[Mention],
+    area: str,
+    example_cues: Sequence[str],
+    cues: AreaCues | None = None,
+) -> tuple[str, ...] | list[Mention]:
+    """The mentions that give one draft its areas, or the areas themselves when no mention
+    does (China for a nationwide clause, the release's area); see the module docstring for
+    the order of preference.
 
     Args:
         text: the release text.
@@ -152,42 +187,42 @@ def figure_areas(
     def juris(ms: Sequence[Mention]) -> list[Mention]:
         return non_examples(text, area_mentions(text, ms, cues), example_cues)
 
-    def entities(ms: Sequence[Mention]) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(m.entity for m in ms if m.entity))
-
     named = juris(in_sentence)
     in_clause = [m for m in named if d.clause[0] <= m.start < d.clause[1]]
     if in_clause:
-        return entities(_whole_lists(text, named, in_clause))
+        return _whole_lists(text, named, in_clause)
     clause = text[d.clause[0] : d.clause[1]]
     if any(p.search(clause) for p in cues.national):
         return (COUNTRY,)
     in_segment = [m for m in named if d.segment[0] <= m.start < d.segment[1]]
-    if in_segment:
-        return entities(in_segment)
+    if in_segment:  # the nearest list before the figure, else the first after it
+        before = [m for m in in_segment if m.start < d.num.start]
+        return _whole_lists(text, named, [before[-1] if before else in_segment[0]])
     # "Nationwide, police cracked ...": a nationwide word earlier in the segment
     if any(p.search(text[d.segment[0] : d.num.start]) for p in cues.national):
         return (COUNTRY,)
     if not named:
         prev = juris(in_previous)
         if len({m.entity for m in prev}) == 1:
-            return entities(prev)
+            return prev
         # several as one list: a joint account, carried on unless a new operation is named
         new_operation = any(m.scheme == "operations" for m in in_sentence)
         if prev and _one_list(text, prev) and not new_operation:
-            return entities(prev)
+            return prev
     return (area,)
 
 
 def _whole_lists(text: str, named: Sequence[Mention], chosen: Sequence[Mention]) -> list[Mention]:
     """``chosen`` with the rest of any list they belong to ("Zhejiang, Jiangsu and Anhui
-    jointly ...": a clause boundary after "Zhejiang," does not split the list)."""
+    jointly ...": a clause boundary after "Zhejiang," does not split the list; "Hunan police,
+    together with police from Fujian and Zhejiang, ...": a joint operation is one list)."""
     keep = {id(m) for m in chosen}
     changed = True
     while changed:
         changed = False
         for a, b in pairwise(named):
-            linked = _SAME_LIST.fullmatch(text[a.end : b.start]) is not None
+            gap = text[a.end : b.start]
+            linked = _SAME_LIST.fullmatch(gap) is not None or _JOINT.fullmatch(gap) is not None
             if linked and (id(a) in keep) != (id(b) in keep):
                 keep |= {id(a), id(b)}
                 changed = True
@@ -213,4 +248,6 @@ def assign_areas(
 ) -> None:
     """Set ``areas`` on each draft of one sentence (arguments as for :func:`figure_areas`)."""
     for d in drafts:
-        d.areas = figure_areas(text, d, in_sentence, in_previous, area, example_cues, cues)
+        named = area_named(text, d, in_sentence, in_previous, area, example_cues, cues)
+        d.areas = named if isinstance(named, tuple) else _entities(named)
+        d.locality = figure_locality(named)

@@ -65,7 +65,7 @@ _BETWEEN_DIRECTION_AND_NUMBER = re.compile(
 )
 # "dropped 5.8 percent from the previous year to 2.404 million": the base follows
 _BASE_FOLLOWS = re.compile(r"^[^,;]{0,60}?\bto\s+(?:about |around |some |nearly )?$", re.I)
-_PART_LIST_BREAK = re.compile(r"[;.]|\bwhile\b")
+_PART_LIST_BREAK = re.compile(r"[;.]|\b(?:while|whereas|also|besides|in addition)\b")
 # "arrested 243 suspects, 17 of them from Myanmar": a part of the figure before
 _OF_THEM = re.compile(r"^\s+of (?:them|whom|which|those)\b", re.I)
 

@@ -13,6 +13,8 @@ default operation (``subjects``) and area (``areas``). Then per sentence, on one
 
 numbers → non-figures → periods → areas → subjects → lists and changes → indicators →
 compound adjectives dropped (``nonfigures``) → parts inherit indicators → :class:`Figure`.
+Then, across sentences (``restatements``): headline figures take the attribution of the body
+figure they repeat, and "Of those cases, ..." figures become parts of the whole before them.
 
 Attribution works outwards from the figure: the words right after it (its "tail"), its clause
 (between commas), its segment (between semicolons), its sentence, the previous sentence of the
@@ -23,7 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kg.extract import areas, changes, indicators, nonfigures, numbers, periods, subjects
+from kg.extract import (
+    areas,
+    changes,
+    indicators,
+    nonfigures,
+    numbers,
+    periods,
+    restatements,
+    subjects,
+)
 from kg.extract.lexicon import Lexicon
 from kg.extract.measures import MeasureBook
 from kg.extract.mentions import MentionIndex, find_mentions, within
@@ -59,6 +70,8 @@ class Extractor:
             figures.extend(
                 self._sentence_figures(release, context, indexed, non_figures, title_ops, area)
             )
+        figures = restatements.headline_restatements(figures, paras)
+        figures = restatements.subset_openers(text, figures)
         return Extraction(release, sentences, tuple(figures), tuple(mentions), default_period)
 
     def _sentence_figures(
@@ -77,11 +90,11 @@ class Extractor:
         numbers.end_tails(drafts)
         in_sentence = within(mentions, sentence.start, sentence.end)
         in_previous = within(mentions, previous.start, previous.end) if previous else []
-        periods.assign_periods(drafts, context)
+        periods.assign_periods(drafts, context, text)
         areas.assign_areas(
             text, drafts, in_sentence, in_previous, area, book.example_cues, book.area_cues
         )
-        subjects.assign_subjects(drafts, in_sentence, in_previous, title_ops)
+        subjects.assign_subjects(drafts, in_sentence, in_previous, title_ops, text)
         changes.link(text, sentence, drafts, book)
         indicators.assign_indicators(text, drafts, book)
         drafts = nonfigures.drop_compound_adjectives(text, drafts)

@@ -25,7 +25,7 @@ from kg.resources import mappings_dir
 
 _KNOWN_KEYS = {
     "id", "label", "aliases", "definition", "notation", "wikidata", "broader", "annual",
-    "editions", "examples", "roles", "members", "part_of", "kind", "places",
+    "editions", "examples", "roles", "members", "part_of", "kind", "places", "own_figures",
 }  # fmt: skip
 
 
@@ -131,9 +131,8 @@ def _entry(path: Path, scheme: Scheme, raw: Any, index: int) -> Entry:
         isinstance(e, dict) and "text" in e and "match" in e for e in examples
     ):
         raise InputError(path, f"{where} ({raw['id']}): examples need text and match")
-    data = {
-        k: v for k, v in raw.items() if k in {"editions", "roles", "members", "part_of", "kind"}
-    }
+    kept = {"editions", "roles", "members", "part_of", "kind", "own_figures"}
+    data = {k: v for k, v in raw.items() if k in kept}
     return Entry(
         iri=expand(raw["id"]),
         scheme=scheme.name,

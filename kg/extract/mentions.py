@@ -49,8 +49,20 @@ def find_mentions(
         if match.entry.annual:
             end, iri = edition(text, match, release)
         sentence = next((s for s in sentences if s.start <= start < s.end), sentences[-1])
+        place = text[start:end].lower() in {p.lower() for p in match.entry.places}
+        own = bool(match.entry.data.get("own_figures"))
         out.append(
-            Mention(start, end, text[start:end], iri, match.entry.cls, match.entry.scheme, sentence)
+            Mention(
+                start,
+                end,
+                text[start:end],
+                iri,
+                match.entry.cls,
+                match.entry.scheme,
+                sentence,
+                place,
+                own,
+            )
         )
     known = [(m.start, m.end) for m in out]
     for rule in discovery:

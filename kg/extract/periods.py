@@ -181,7 +181,19 @@ def figure_period(
     return stated[0] if stated else default
 
 
-def assign_periods(drafts: Sequence[Draft], context: SentenceContext) -> None:
-    """Set ``period`` on each draft of the sentence of ``context``."""
+_PEAK = re.compile(
+    r"\b(?:a|the|its) (?:peak|high|record|maximum) of\s+(?:over |more than |about |nearly )?$"
+)
+
+
+def assign_periods(drafts: Sequence[Draft], context: SentenceContext, text: str = "") -> None:
+    """Set ``period`` on each draft of the sentence of ``context``.
+
+    "fallen from a peak of 160,000 to 35,000 in 2022": the peak's year is not stated, and the
+    period phrase of its clause belongs to the figure after it.
+    """
     for d in drafts:
+        if text and _PEAK.search(text[d.clause[0] : d.num.start]):
+            d.period = Period(None, None, "not stated", -1)
+            continue
         d.period = figure_period(d.num.start, context.stated, context.period, d.clause)

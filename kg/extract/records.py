@@ -45,6 +45,10 @@ class Mention:
     cls: str
     scheme: str
     sentence: Sentence
+    place: bool = False
+    """The name is a place inside ``entity`` (a city of a province), not a name of it."""
+    own_figures: bool = False
+    """The entity is an agency that reports its own figures apart from the police's (customs)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,10 @@ class Figure:
     change_of: tuple[int, int] | None = None
     direction: str | None = None
     part_of: tuple[int, int] | None = None
+    locality: str | None = None
+    """The city or prefecture inside the area that the figure is about, as the text names it."""
+    agency: str | None = None
+    """The agency whose own figure this is, when not the police's (customs)."""
 
 
 @dataclass(frozen=True)
@@ -140,11 +148,15 @@ class Draft:
 
     # -- kg.extract.areas ------------------------------------------------------------------
     areas: tuple[str, ...] = ()
+    locality: str | None = None
+    """The place inside the area the figure is about ("Chongzuo"), when a city named it."""
 
     # -- kg.extract.subjects ---------------------------------------------------------------
     operation: str | None = None
     offence: str | None = None
     substance: str | None = None
+    agency: str | None = None
+    """An agency that reports its own figures (customs) named in the figure's segment."""
 
     # -- kg.extract.changes ----------------------------------------------------------------
     is_change: bool = False
@@ -187,4 +199,6 @@ class Draft:
             change_of=self.change_of,
             direction=self.direction,
             part_of=(self.part_of.num.start, self.part_of.num.end) if self.part_of else None,
+            locality=self.locality,
+            agency=self.agency,
         )

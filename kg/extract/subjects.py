@@ -13,6 +13,7 @@ the figure after it in the clause ("heroin seized: 4 kg"), never to the figure b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from kg.extract.lexicon import Lexicon
@@ -20,6 +21,16 @@ from kg.extract.mentions import edition
 from kg.extract.records import Draft, Mention
 from kg.text.corpus import Release
 from kg.text.segment import paragraphs
+
+_THE_DRUG = re.compile(r"^\W*(?:[\w-]+\s+){0,2}?of (?:the|this|that) (?:drug|substance)\b", re.I)
+
+
+def _previous_substance(d: Draft, in_previous: Sequence[Mention], text: str) -> str | None:
+    """ "seized 1,674 kilograms of the drug": the one substance the sentence before names."""
+    if not _THE_DRUG.match(text[d.tail[0] : d.tail[1]]):
+        return None
+    named = {m.entity for m in in_previous if m.scheme == "substances" and m.entity}
+    return named.pop() if len(named) == 1 else None
 
 
 def title_operations(release: Release, lexicon: Lexicon) -> list[str]:
@@ -86,16 +97,25 @@ def assign_subjects(
     in_sentence: Sequence[Mention],
     in_previous: Sequence[Mention],
     title_ops: Sequence[str],
+    text: str = "",
 ) -> None:
-    """Set ``operation``, ``offence`` and ``substance`` on each draft of one sentence.
+    """Set ``operation``, ``offence``, ``substance`` and ``agency`` on each draft of one sentence.
+
+    The substance of "N kg of the drug" is the one the previous sentence names; the agency is
+    one that reports its own figures (customs) named before the figure in its sentence.
 
     Args:
         drafts: the figures of the sentence, tails ended (``kg.extract.numbers.end_tails``).
         in_sentence: the mentions of the sentence, by start.
         in_previous: the mentions of the sentence before it (or of a list's lead).
         title_ops: the operations of the title (:func:`title_operations`).
+        text: the release text (for "of the drug").
     """
     for d in drafts:
         d.operation = operation(d, in_sentence, in_previous, title_ops)
         d.offence = nearest(d, in_sentence, "offences")
-        d.substance = nearest(d, in_sentence, "substances")
+        d.substance = nearest(d, in_sentence, "substances") or _previous_substance(
+            d, in_previous, text
+        )
+        own = [m for m in in_sentence if m.own_figures and m.start < d.num.start]
+        d.agency = own[-1].entity if own else None

@@ -138,6 +138,10 @@ def _figure(g: Graph, ex: Extraction, f: Figure) -> None:
         g.add((fig, NKO.direction, NKGV[f"direction/{f.direction}"]))
     if f.part_of:
         g.add((fig, NKO.partOf, URIRef(figure_iri(rid, *f.part_of))))
+    if f.locality:
+        g.add((fig, NKO.locality, Literal(f.locality)))
+    if f.agency:
+        g.add((fig, NKO.agency, URIRef(f.agency)))
 
 
 def _mention(g: Graph, ex: Extraction, m: Mention) -> None:
