@@ -69,6 +69,11 @@ def area_codes(f: Figure) -> set[str]:
         "The China Drug Situation Report 2023 was released.",
         "Users had stayed off drugs for three years.",
         "Drug cases fell by a fifth between 2018 and 2022.",
+        "Police were busy between Jan 24 and March 15.",
+        "The Drug Situation in China (2020) was issued in July.",
+        "Related stories:\n- Customs find 40 kg in fruit\n- Court jails 6 in meth case",
+        "News\n\n1\n\nPolice said the market was quiet.",
+        "A 7.0-magnitude quake hit the county.",
     ],
 )
 def test_dates_times_furniture_ages_terms_articles_thresholds_and_names_are_not_figures(
@@ -101,6 +106,21 @@ def test_a_split_ten_thousand_number_is_one_malformed_span(extractor: Extractor)
     assert f.verbatim == "5 drug cases More than 30,000"
     assert (f.status, f.value, f.qualifier) == (Status.MALFORMED, None, "more-than")
     assert slug(f.indicator) == "cases-solved"
+
+
+def test_a_bare_count_of_drugs_before_glued_digits_is_the_same_broken_number(
+    extractor: Extractor,
+) -> None:
+    text = "Police arrested 640 suspects, and 31 drugs of various types were seized6 tons."
+    found = by_verbatim(figures(extractor, text))
+    f = found["31 drugs of various types were seized6"]
+    assert (f.status, f.value, f.unit, slug(f.indicator)) == (
+        Status.MALFORMED,
+        None,
+        "TONNE",
+        "drugs-seized",
+    )
+    assert found["640"].value == Decimal(640) and "31" not in found
 
 
 def test_digits_glued_to_a_word_are_malformed_alone(extractor: Extractor) -> None:
@@ -169,6 +189,29 @@ def test_phrases_that_point_back_take_the_period_they_point_at(extractor: Extrac
     found = by_verbatim(figures(extractor, text))
     for v in ("820", "14", "61"):
         assert (found[v].period.start, found[v].period.end) == ("2024-01-01", "2024-05-31"), v
+
+
+def test_a_stock_is_counted_at_an_instant(extractor: Extractor) -> None:
+    text = (
+        "From January to May, police in Hubei solved 820 drug cases. The province has more "
+        "than 65,000 registered drug users."
+    )
+    found = by_verbatim(figures(extractor, text))
+    assert (found["820"].period.start, found["820"].period.end) == ("2024-01-01", "2024-05-31")
+    assert (found["65,000"].period.start, found["65,000"].period.end) == (None, "2024-05-31")
+
+
+def test_a_count_up_to_a_day_runs_from_the_start_in_force(extractor: Extractor) -> None:
+    text = "Since March, three provinces have run a joint operation. By the end of May, it had "
+    text += "cracked 186 cases."
+    f = by_verbatim(figures(extractor, text))["186"]
+    assert (f.period.start, f.period.end) == ("2024-03-01", "2024-05-31")
+
+
+def test_a_range_of_days_in_wire_abbreviations(extractor: Extractor) -> None:
+    text = "Police uncovered 14,000 drug cases between Jan 24 and March 15."
+    (f,) = figures(extractor, text)
+    assert (f.period.start, f.period.end) == ("2024-01-24", "2024-03-15")
 
 
 def test_no_period_stated_is_no_period_not_the_release_date(extractor: Extractor) -> None:
@@ -280,6 +323,11 @@ def test_what_a_figure_counts(extractor: Extractor, text: str, verbatim: str, me
     assert slug(found[verbatim].indicator) == measure
 
 
+def test_a_conversion_into_dollars_is_not_a_second_figure(extractor: Extractor) -> None:
+    found = figures(extractor, "Drugs worth 4.3 billion yuan ($632 million) changed hands.")
+    assert [(f.verbatim, f.unit) for f in found] == [("4.3 billion", "CNY")]
+
+
 def test_money_is_in_yuan(extractor: Extractor) -> None:
     found = by_verbatim(figures(extractor, "Police froze assets worth 8.5 million yuan."))
     assert (found["8.5 million"].unit, found["8.5 million"].value) == ("CNY", Decimal(8500000))
@@ -323,6 +371,16 @@ def test_directions_of_changes(extractor: Extractor, change: str, direction: str
     found = by_verbatim(figures(extractor, f"Police solved 1,200 cases last year, {change}."))
     assert found["7.2"].direction == direction
     assert slug(found["7.2"].indicator) == "year-on-year-change"
+
+
+def test_respective_before_a_list_of_changes(extractor: Extractor) -> None:
+    text = (
+        "Police uncovered 6,015 cases and detained 7,318 suspects, respective year-on-year "
+        "increases of 46.9 percent and 36.8 percent."
+    )
+    found = by_verbatim(figures(extractor, text))
+    assert found["46.9"].change_of == (found["6,015"].start, found["6,015"].end)
+    assert found["36.8"].change_of == (found["7,318"].start, found["7,318"].end)
 
 
 def test_a_share_of_the_population_is_not_a_change(extractor: Extractor) -> None:

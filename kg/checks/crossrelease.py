@@ -115,7 +115,7 @@ SELECT ?f1 ?f2 ?same_period WHERE {
 # (edition), substance and offence, counted from the same start (an open start only within an
 # operation).
 CUMULATIVE = """
-SELECT ?f1 ?f2 WHERE {
+SELECT ?f1 ?f2 ?op ?g1 ?g2 WHERE {
   GRAPH ?g1 {
     ?f1 a nko:Figure ; nko:indicator ?m ; sdmx-dimension:refPeriod ?p1 ; nko:operation ?op ;
         nko:substance ?s ; nko:offence ?o ; nko:value ?v1 .
@@ -287,7 +287,8 @@ class _Fig:
     unit: str
     qualifier: str
     direction: str
-    fraction_digits: int
+    half: Fraction
+    """Half a unit in the last stated digit, in the figure's unit ("1.12 million": 5,000)."""
 
 
 _TO_BASE = {"TONNE": ("KiloGM", Fraction(1000)), "MU": ("HA", Fraction(1, 15))}
@@ -308,7 +309,26 @@ def _normalised(f: _Fig) -> tuple[Fraction | None, str]:
 
 def _half_unit(f: _Fig) -> Fraction:
     """Half a unit in the last stated digit: how far rounding may have moved the number."""
-    return Fraction(1, 2) / 10**f.fraction_digits
+    return f.half
+
+
+_SCALES = (("hundred million", 10**8), ("ten thousand", 10**4), ("billion", 10**9),
+           ("million", 10**6), ("thousand", 10**3))  # fmt: skip
+
+
+def _stated_half(value: str, verbatim: str) -> Fraction:
+    """Half a unit in the last digit as stated: "1.12 million" is 1,120,000 give or take
+    5,000; "6.3%" give or take 0.05; a value stored with more digits keeps its own."""
+    digits = len(value.partition(".")[2]) if value else 0
+    number, scale = verbatim.rstrip("%").strip(), 1
+    for word, factor in _SCALES:
+        if number.lower().endswith(word):
+            number, scale = number[: -len(word)].strip(), factor
+            break
+    stated = number.partition(".")[2]
+    if stated.isdigit():
+        return Fraction(1, 2) * scale / 10 ** len(stated)
+    return Fraction(1, 2) * (scale if scale > 1 else 1) / 10**digits
 
 
 def _select(store: ox.Store, query: str) -> list[dict[str, str]]:
@@ -325,10 +345,7 @@ def _figures(store: ox.Store) -> dict[str, _Fig]:
     out: dict[str, _Fig] = {}
     for row in _select(store, FIGURES):
         value = Fraction(Decimal(row["value"])) if row["value"] else None
-        digits = len(row["value"].partition(".")[2]) if row["value"] else 0
-        verbatim_digits = row["verbatim"].rstrip("%").partition(".")[2]
-        if verbatim_digits.isdigit():
-            digits = max(digits, len(verbatim_digits))
+        half = _stated_half(row["value"], row["verbatim"])
         ref = FigureRef(
             figure=row["f"],
             graph=row["g"],
@@ -341,7 +358,7 @@ def _figures(store: ox.Store) -> dict[str, _Fig]:
         )
         out[row["f"]] = _Fig(
             ref, value, _local(row["unit"]), _local(row["qualifier"]), _local(row["direction"]),
-            digits,
+            half,
         )  # fmt: skip
     return out
 
@@ -409,7 +426,14 @@ def check_cumulative(store: ox.Store, figs: dict[str, _Fig]) -> list[Finding]:
                 f"cumulative figure decreases in a later period: {_fmt(v1)} then {_fmt(v2)} {u1} "
                 "for the same measure, area and operation counted from the same start"
             )
-            out.append(Finding("cumulative-decrease", Severity.ERROR, why, (early.ref, late.ref)))
+            # Two releases with no named operation in common may count different things under
+            # one measure ("such cases", drug users found at the wheel): only a warning.
+            one_series = row["op"] != NA or row["g1"] == row["g2"]
+            severity = Severity.ERROR if one_series else Severity.WARNING
+            if not one_series:
+                why += "; no operation ties the two releases to one series, so they may count "
+                why += "different things"
+            out.append(Finding("cumulative-decrease", severity, why, (early.ref, late.ref)))
     return out
 
 

@@ -39,7 +39,8 @@ _POSSESSIVE = re.compile(r"['’]s\b")
 _JOINT = re.compile(
     r"[^.;:]{0,50}\b(?:together with|jointly with|working with|worked with|in cooperation with|"
     r"teamed up with|joined by|with)\s+(?:the\s+)?(?:police|officers|counterparts|"
-    r"public security (?:organs|departments|bureaus))\s+(?:in|from|of)\s+",
+    r"public security (?:organs|departments|bureaus))\s+(?:in|from|of)\s+"
+    r"(?:(?:neighbouring|neighboring|nearby|adjacent)\s+)?",
     re.I,
 )
 _APPOSITION = re.compile(r",\s*|\s+in\s+|,?\s+(?:and|or)\s+")

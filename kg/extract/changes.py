@@ -37,7 +37,9 @@ _SHARE_BEFORE = re.compile(
     r"made up|makes up|share of|proportion of|rate of)\s*$",
     re.I,
 )
-_AVERAGE = re.compile(r"\b(?:average annual|annual average|average yearly|on average)\b", re.I)
+_AVERAGE = re.compile(
+    r"\b(?:average annual|annual average|average yearly|on average|an average of)\b", re.I
+)
 # "20 percent a year on average", "by an average of 16.9 percent a year"
 _PER_YEAR = re.compile(r"^\s*(?:a|per|each|every) year\b|^\s*annually\b", re.I)
 _AVERAGE_WORD = re.compile(r"\baverage\b", re.I)
@@ -52,6 +54,8 @@ _MORE_THAN_BASE_AFTER = re.compile(
 _BARE_DIRECTION_BASE_AFTER = re.compile(r"^\s*(?:from|compared|over|on|than)\b", re.I)
 _YOY_ARTICLE = re.compile(r"\b(?:a|an|the)\s+(?:year-on-year|year on year)\s+", re.I)
 # between two changes of one list: "6.2 percent and 9.5 percent and up 12.7 percent"
+# "respective year-on-year increases of 46.9 percent and 36.8 percent"
+_RESPECTIVE_BEFORE = re.compile(r"\brespective\b[^.;]*$")
 _LIST_GAP = re.compile(
     r"[\s,]*(?:and\s*)?(?:(?:up|down|an? (?:increase|decrease|rise|fall|drop|decline) of"
     r"|increased|decreased|rose|fell|dropped|declined)(?:\s+by)?\s*)?",
@@ -225,7 +229,10 @@ def link_changes(text: str, drafts: Sequence[Draft], respectively: Sequence[str]
             if not b.is_change and b.part_of is None and b.num.start < group[0].num.start
             and (kind == "percent" or b.kind == kind)
         ]  # fmt: skip
-        is_respectively = any(p.lower() in after for p in respectively)
+        lead = text[max(0, group[0].num.start - 60) : group[0].num.start].lower()
+        is_respectively = any(p.lower() in after for p in respectively) or bool(
+            _RESPECTIVE_BEFORE.search(lead)
+        )
         if all(g.average for g in group):
             continue  # an average annual change over years has no one base figure
         following = _base_following(text, drafts, group)

@@ -99,4 +99,6 @@ class Extractor:
         indicators.assign_indicators(text, drafts, book)
         drafts = nonfigures.drop_compound_adjectives(text, drafts)
         indicators.inherit_from_totals(drafts, text)
+        indicators.date_stocks(drafts)
+        periods.flows_to_instants(drafts, context)
         return [d.figure() for d in drafts]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from kg.extract.measures import Indicator, MeasureBook
 from kg.extract.records import Draft
@@ -36,7 +37,11 @@ _NUMBER_OF = re.compile(
 )
 # "Of the registered users, 588,000 took ...", "Of those cases, 87 involved ...": the sentence
 # opens by naming the whole its figures are parts of
-_OF_THE = re.compile(r"^\W*Of (?:the|those|these|all)\s+(?P<np>[^,;.]{3,60}?),", re.I)
+_OF_THE = re.compile(
+    r"^\W*Of (?:the|those|these|all)\s+(?:about\s+|some\s+)?"
+    r"(?:\d[\d,.]*\s+(?:(?:thousand|million|billion)\s+)?)?(?P<np>(?:[^,;.]|\.\d){3,80}?),",
+    re.I,
+)
 
 
 def _subject(text: str, d: Draft) -> str:
@@ -96,10 +101,23 @@ def assign_indicators(text: str, drafts: Sequence[Draft], book: MeasureBook) -> 
 
 # "caught 23 passengers ..., up from 9 a year earlier": 9 counts what 23 counts
 _BASE_BEFORE = re.compile(
-    r"\b(?:up|down|rising|falling|rose|fell|increased|decreased|dropped|climbed)\s+from\s+"
+    r"(?:\b(?:up|down|rising|falling|rose|fell|increased|decreased|dropped|climbed)\s+from"
+    r"|\b(?:against|compared with|compared to|versus|as against))\s+"
     r"(?:about\s+|some\s+|nearly\s+|more than\s+)?$",
     re.I,
 )
+
+
+def date_stocks(drafts: Sequence[Draft]) -> None:
+    """A stock (registered drug users) is counted at an instant: the end of its period.
+
+    "The province has 654,000 registered drug addicts" in an account of January to May is the
+    number at the end of May, not a count over the five months.
+    """
+    for d in drafts:
+        p = d.period
+        if d.indicator is not None and d.indicator.stock and p is not None and p.start and p.end:
+            d.period = replace(p, start=None)
 
 
 def inherit_from_totals(drafts: Sequence[Draft], text: str = "") -> None:

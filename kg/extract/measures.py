@@ -51,6 +51,9 @@ class Indicator:
     requires: tuple[re.Pattern[str], ...] = ()
     """The indicator is considered only when one of these matches the figure's clause
     ("a reward for 10 fugitives": fugitives wanted, not caught)."""
+    stock: bool = False
+    """A stock, counted at a point in time (registered drug users), not a flow over a period:
+    its figures are dated by an instant, the end of the period their sentence states."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class NonFigureRules:
     """A sentence matching one states the law, not what happened."""
     duration_figure: tuple[re.Pattern[str], ...] = ()
     """Matched against the clause before a "N days/months/years": the duration is a figure."""
+    duration_figure_nouns: re.Pattern[str] | None = None
+    """Matched right after a hyphenated duration ("-month campaign"): then it is a figure."""
 
 
 def load_non_figures(path: Path) -> NonFigureRules:
@@ -96,6 +101,11 @@ def load_non_figures(path: Path) -> NonFigureRules:
         spans=spans,
         legal=_compile(path, "legal_cues", raw.get("legal_cues"), flags=0),
         duration_figure=_compile(path, "duration_figure_cues", raw.get("duration_figure_cues")),
+        duration_figure_nouns=(
+            _compile(path, "duration_figure_nouns", [raw["duration_figure_nouns"]], flags=0)[0]
+            if raw.get("duration_figure_nouns")
+            else None
+        ),
     )
 
 
@@ -209,6 +219,7 @@ def load_measures(path: Path | None = None) -> MeasureBook:
                         )
                     ),
                     requires=_compile(path, where, entry.get("requires")),
+                    stock=bool(entry.get("stock")),
                 )
             )
         plaus = raw.get("plausibility") or {}

@@ -42,6 +42,7 @@ _OTHER_COUNT = "/other-count"
 _DURATION_AFTER = re.compile(
     r"\s+(?:days?|weeks?|months?|years?)\b(?!-)(?![-\s]+(?:on|over)[-\s]+year)", re.I
 )
+_HYPHEN_DURATION = re.compile(r"-(?:days?|weeks?|months?|years?)\b(?!-old)", re.I)
 _CLAUSE_START = re.compile(r"[,;:(]|\band\b|\bor\b")
 
 
@@ -90,6 +91,10 @@ class NonFigures:
         # "for three years", "15 years in prison": a length of time, unless an operation lasted it
         if not n.percent and _DURATION_AFTER.match(after) and not self._lasted(before):
             return True
+        # "five-month results": a hyphenated duration names a period unless an operation follows
+        nouns = self._rules.duration_figure_nouns
+        if nouns is not None and _HYPHEN_DURATION.match(after) and not nouns.match(after):
+            return True
         # "1. solved 1,086 cases": the number of a list item
         if before.strip() in ("", "(") and _LIST_NUMBER_END.match(after):
             return True
@@ -117,13 +122,14 @@ class NonFigures:
 
 
 def is_compound_adjective(text: str, d: Draft) -> bool:
-    """ "three-dimensional", "two-way": a number word hyphenated to a word that is neither a
-    unit ("two-week") nor something an indicator counts ("three-wave") is an adjective.
+    """ "three-dimensional", "two-way", "7.0-magnitude": a number hyphenated to a word that is
+    neither a unit ("two-week") nor something an indicator counts ("three-wave") is an
+    adjective.
 
     Reads ``d.indicator`` as ``kg.extract.indicators.assign_indicators`` set it (before a part
     takes its total's indicator).
     """
-    if not d.num.written_as_word or not text.startswith("-", d.num.end) or d.unit_end > d.num.end:
+    if not text.startswith("-", d.num.end) or d.unit_end > d.num.end:
         return False
     if d.indicator is None:
         raise ValueError("is_compound_adjective needs the indicators (kg.extract.indicators)")

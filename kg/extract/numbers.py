@@ -80,6 +80,11 @@ class NumberReader:
             if m:
                 unit, kind = self._unit_by_word[m.group(1).lower()]
                 unit_end = num.end + m.end()
+            else:  # "a reward of 2,000 to 20,000 yuan": the range's unit is the first's too
+                r = _RANGE_TO.match(text, num.end, sentence.end)
+                m = self._unit_re.match(text[r.end() : sentence.end]) if r else None
+                if m:
+                    unit, kind = self._unit_by_word[m.group(1).lower()]
         qualifier = "exact"
         clause = bounds(text, num.start, sentence.start, sentence.end, _CLAUSE_BREAK)
         before = text[clause[0] : num.start]
@@ -153,6 +158,9 @@ _SPLIT_QUALIFIER = re.compile(
     r"(?:(?P<glued>(?<=[a-z]))|(?<=[a-z\d] ))(?:More than|Over|About|Nearly|Approximately)\s+$"
 )
 _TEN_THOUSAND = 10_000
+_RANGE_TO = re.compile(
+    r"\s*(?:to|-|–)\s*\d[\d,.]*(?:\s+(?:thousand|million|billion|hundred million))?", re.I
+)
 SPLIT = "a number split by the translation into pieces that cannot be put back together"
 
 
@@ -168,16 +176,26 @@ def join_split_numbers(
     the last becomes one draft: no value, the unit of the last piece, the words after the first
     piece as its tail. A piece with no partner stays on its own, malformed. Digits glued to
     the word before them ("were seized9 tons") are malformed already (``kg.text.numerals``)
-    and stay alone: the count before them is a figure of its own more often than a fragment.
+    and stay alone, unless the bare count before them in the clause counts only "drugs" ("25
+    drugs of various types were seized9 tons": 25.9 tons); a count of something else ("7,300
+    suspects") is a figure of its own.
     Why never a value: which digits belong where is lost, and no fragment may be published as
     a number.
     """
     out: list[Draft] = []
     for d in drafts:
+        first = out[-1] if out else None
+        if (
+            d.num.malformed == GLUED
+            and first is not None
+            and _is_partner(first, d)
+            and _DRUGS_TAIL.match(text, first.num.end)
+        ):  # "25 drugs of various types were seized9 tons": 25.9 tons, broken in two
+            out[-1] = _joined(text, first, d, d.qualifier)
+            continue
         if not _is_piece(text, d):
             out.append(d)
             continue
-        first = out[-1] if out else None
         if first is not None and first.num.malformed != GLUED and _is_partner(first, d):
             out[-1] = _joined(text, first, d, _split_qualifier(text, d, qualifiers))
         else:
@@ -187,6 +205,11 @@ def join_split_numbers(
                 else replace(d, status=Status.MALFORMED, reason=SPLIT)
             )
     return out
+
+
+# A bare count right before "drugs" names nothing countable: before glued digits in its clause
+# ("25 drugs of various types were seized9 tons") it is the start of the same broken number.
+_DRUGS_TAIL = re.compile(r"\s+(?:(?:kinds|types) of\s+)?(?:drugs|narcotics)\b", re.I)
 
 
 def _is_piece(text: str, d: Draft) -> bool:

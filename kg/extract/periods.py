@@ -181,6 +181,46 @@ def figure_period(
     return stated[0] if stated else default
 
 
+def flows_to_instants(drafts: Sequence[Draft], context: SentenceContext) -> None:
+    """A count over time dated only by when it was counted up to ("By the end of June, the
+    operation had cracked 186 cases") runs from the start of the period in force ("Since
+    March, ...") to that day. Stocks keep their instant. Needs the indicators.
+    """
+    since = context.period
+    for d in drafts:
+        p = d.period
+        if p is None or p.start or not p.end or d.indicator is None or d.indicator.stock:
+            continue
+        if d.is_change or d.kind == "percent":  # a change or share is dated like its figure
+            continue
+        if since.start and since.start <= p.end and since is not p:
+            d.period = replace(p, start=since.start)
+
+
+_BASE_BEFORE = re.compile(
+    r"\b(?:(?:up|down|rising|falling|rose|fell|increased|decreased)\s+)?from\s+(?:about\s+)?$"
+    r"|\b(?:against|compared with|compared to|versus)\s+(?:about\s+)?$",
+    re.I,
+)
+_A_YEAR_EARLIER = re.compile(
+    r"[^,;.]{0,30}?\b(?:(?:in|during) the same period (?:of |in )?(?:the )?(?:last|previous|prior)"
+    r" year|a year (?:earlier|before|ago)|(?:in|during) the previous year)\b",
+    re.I,
+)
+
+
+def _year_earlier(p: Period) -> Period:
+    """``p`` one year earlier (29 February becomes 28 February)."""
+
+    def back(day: str | None) -> str | None:
+        if day is None:
+            return None
+        y, m, d = (int(x) for x in day.split("-"))
+        return f"{y - 1:04d}-{m:02d}-{min(d, 28) if (m, d) == (2, 29) else d:02d}"
+
+    return replace(p, start=back(p.start), end=back(p.end))
+
+
 _PEAK = re.compile(
     r"\b(?:a|the|its) (?:peak|high|record|maximum) of\s+(?:over |more than |about |nearly )?$"
 )
@@ -193,7 +233,11 @@ def assign_periods(drafts: Sequence[Draft], context: SentenceContext, text: str 
     period phrase of its clause belongs to the figure after it.
     """
     for d in drafts:
-        if text and _PEAK.search(text[d.clause[0] : d.num.start]):
+        before = text[d.clause[0] : d.num.start] if text else ""
+        if _PEAK.search(before):
             d.period = Period(None, None, "not stated", -1)
             continue
         d.period = figure_period(d.num.start, context.stated, context.period, d.clause)
+        # "58 parcels, up from 31 in the same period last year": the base is a year earlier
+        if _BASE_BEFORE.search(before) and _A_YEAR_EARLIER.match(text, d.unit_end):
+            d.period = _year_earlier(d.period)

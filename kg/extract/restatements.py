@@ -24,7 +24,11 @@ from kg.extract.records import Figure
 from kg.text.segment import Paragraph
 
 _LEAD_MIN_CHARS = 120  # as kg.extract.periods: a paragraph this long is running text
-_OF_THOSE = re.compile(r"^\W*Of (?:the|those|these|all (?:the|those|these))\s+[^,;.]{3,60}?,", re.I)
+_OF_THOSE = re.compile(
+    r"^\W*(?:Of (?:the|those|these|all (?:the|those|these))\s+(?:[^,;.]|\.\d){3,80}?,"
+    r"|(?:Among|Of) (?:them|these|those|which)\b,?)",
+    re.I,
+)
 
 
 def lead_start(paras: Sequence[Paragraph]) -> int:

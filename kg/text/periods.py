@@ -14,6 +14,19 @@ from dataclasses import dataclass, replace
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+# a month as wire copy abbreviates it too ("between Jan 24 and March 15")
+_MON = (
+    r"(January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
+)
+
+
+def _month_number(name: str) -> int:
+    """1-12 for a month name or its abbreviation ("Sept", "Jan")."""
+    key = name.lower().rstrip(".")
+    return MONTHS.get(key) or next(m for n, m in MONTHS.items() if n.startswith(key[:3]))
+
+
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _COUNT = r"\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|eleven"
 _COUNT_WORDS = {w: i for i, w in enumerate(_COUNT.split("|")[1:], start=2)}
@@ -67,6 +80,10 @@ _BASE = (
     r"(?:the )?(?:same (?:period|time) (?:of |in )?(?:the )?(?:last|previous|prior|a) year"
     r"|(?:a|the previous|the prior|one) year (?:earlier|before|ago)|the (?:previous|prior) year"
     r"|the end of (?:last|the previous) year|last year's (?:level|figure)s?)\b"
+    # "up from 31 in the same period last year": the base number and its time
+    r"|\b(?:from|than|against|compared with|compared to|versus)\s+(?:about\s+|some\s+)?"
+    r"\d[\d,.]*(?:\s+[a-z]+){0,2}?\s+(?:in|during) the same period (?:of |in )?(?:the )?"
+    r"(?:last|previous|prior) year\b"
 )
 _TO = r"(?:to|and|until|through)"
 _FROM = r"(?:from|between)"
@@ -92,6 +109,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
      "month_range_year"),
     (re.compile(rf"\b{_FROM} {_YR} {_TO} {_YR}\b", re.I), "year_range"),
     (re.compile(rf"(?<![\d/.-]){_YR}\s?[-–]\s?{_YR}(?![\d/.-])"), "year_range"),
+    (re.compile(rf"\b{_FROM} {_MON} {_DAY} {_TO} {_MON} {_DAY}\b(?!,? \d)", re.I),
+     "day_month_range"),
     (re.compile(rf"\bfrom {_MONTH} {_DAY} to {_DAY}\b", re.I), "day_range"),
     (re.compile(rf"\b{_FROM} {_MONTH} {_TO} {_MONTH}\b(?! \d){_WHICH_YEAR}", re.I), "month_range"),
     (re.compile(rf"\b{_AS_OF} {_MONTH} {_DAY},? {_YR}\b", re.I),
@@ -124,6 +143,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b(?:the )?{_NTH} quarter{_OF_THIS}\b", re.I), "quarter"),
     (re.compile(rf"\bin (?:{_PART_OF_MONTH})[- ]{_MONTH}\b", re.I), "month"),
     (re.compile(rf"\b(?:in|during) {_MONTH},? {_YR}\b", re.I), "month_year"),
+    (re.compile(rf"\blast {_MONTH}\b(?! \d)", re.I), "last_named_month"),
     (re.compile(rf"\b(?:in|during) {_MONTH}\b(?! \d){_WHICH_YEAR}", re.I), "month"),
     (re.compile(rf"\b(?:by|as of|as at|at|until) the end of {_MONTH}\b(?! \d){_WHICH_YEAR}", re.I),
      "as_of_month"),
@@ -133,7 +153,9 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
                 r"(?!\s*[-–]\s*\d)", re.I), "year"),
     (re.compile(r"^((?:19|20)\d\d)\b(?=,)", re.I), "year"),
     (re.compile(rf"\b(?:the |in )first ({_COUNT}) months{_OF_THIS}\b", re.I), "first_months"),
-    (re.compile(r"\bthe first half of (?:this|the) year\b", re.I), "first_half"),
+    (re.compile(r"\bthe first half of (?:this|the) year\b"
+                r"|\b(?:in|during|for) the first half\b(?! of)", re.I), "first_half"),
+    (re.compile(r"\b(?:currently|at present)\b", re.I), "now"),
     (re.compile(rf"{_NOT_A_BASE}\b(?:in |during |for |throughout )?last year\b", re.I),
      "last_year"),
     (re.compile(r"\b(?:throughout|during|for|in) the (?:whole |entire )?year\b(?! \d)(?!'s)", re.I),
@@ -261,6 +283,8 @@ def _bounds(
         return Period(f"{issued.year}-01-01", f"{issued.year}-12-31", phrase, pos)
     if kind == "end_of_that_year":
         return Period(None, f"{issued.year}-12-31", phrase, pos)
+    if kind == "now":
+        return Period(None, issued.isoformat(), phrase, pos)
     if kind == "this_month":
         return Period(f"{issued.year}-{issued.month:02d}-01", issued.isoformat(), phrase, pos)
     if kind == "last_month":
@@ -308,7 +332,16 @@ def _bounds(
         )
         year = issued.year if done or "this year" in phrase.lower() else issued.year - 1
         return Period(f"{year}-01-01", _month_end(year, months), phrase, pos)
+    if kind == "day_month_range":
+        m1, d1, m2, d2 = _month_number(g(1)), int(g(2)), _month_number(g(3)), int(g(4))
+        year2 = hint if hint is not None and hint <= issued.year else _year_for(m2, issued)
+        year1 = year2 if (m1, d1) <= (m2, d2) else year2 - 1
+        start, end = dt.date(year1, m1, d1), dt.date(year2, m2, d2)
+        return Period(start.isoformat(), end.isoformat(), phrase, pos)
     month = MONTHS[g(1).lower()]
+    if kind == "last_named_month":  # "last June" in a June release: June a year before
+        year = issued.year - 1 if month >= issued.month else issued.year
+        return Period(f"{year}-{month:02d}-01", _month_end(year, month), phrase, pos)
     which = (m.groupdict() or {}).get("which") or (g(m.lastindex) if m.lastindex else None)
     if which and which.lower() in ("this", "last"):
         hint = issued.year if which.lower() == "this" else issued.year - 1
@@ -353,7 +386,7 @@ def period_phrase_spans(text: str) -> list[tuple[int, int]]:
     return [
         m.span()
         for pattern, kind in _PATTERNS
-        if kind != "since_gap_month"
+        if kind not in ("since_gap_month", "base")
         for m in pattern.finditer(text)
     ]
 
