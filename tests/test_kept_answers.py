@@ -80,7 +80,8 @@ def test_the_release_scoped_queries_are_the_per_release_tables() -> None:
     assert "stated_vs_verified" not in SCOPED
 
 
-@pytest.mark.parametrize("which", ["corpus", "invented"])
+# the 30-odd invented releases take half a minute: the fast set runs the corpus only
+@pytest.mark.parametrize("which", ["corpus", pytest.param("invented", marks=pytest.mark.slow)])
 def test_kept_answers_equal_the_queries_run_in_the_store(
     which: str, built: Path, invented: Path
 ) -> None:
@@ -259,6 +260,7 @@ def test_the_command_line_reads_kept_answers_and_says_when_it_cannot(
     assert plain.stdout.count("\n") > 10
 
 
+@pytest.mark.slow  # tabulates every invented release twice
 def test_a_tabulator_answers_the_same_across_scratch_stores(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

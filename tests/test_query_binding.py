@@ -49,7 +49,8 @@ def _release_ids(store: ox.Store) -> list[str]:
     return sorted(s["id"].value for s in rows)  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("which", ["corpus", "invented"])
+# the 30-odd invented releases take half a minute: the fast set runs the corpus only
+@pytest.mark.parametrize("which", ["corpus", pytest.param("invented", marks=pytest.mark.slow)])
 def test_marked_binding_answers_like_filtering_the_whole_answer(
     which: str, built: Path, invented: Path
 ) -> None:

@@ -5,9 +5,9 @@ with datelines, newspaper pages with bylines and page furniture, provincial repo
 situation reports, court and customs releases, machine translations with split and glued
 numbers) is annotated by hand with periods as dates and with the numerals that are not figures
 (gold/README.md). This module builds them, the first six invented releases and the corpus as a
-user does (``narcokg build``, defaults), prints the table of ``tests/scoring.py`` and asserts
-the bar; then checks that a plain build validates and that ``narcokg check`` reports only true
-contradictions.
+user does (``narcokg build``), prints the table of ``tests/scoring.py`` and asserts
+the bar; then checks (slow marker) that a plain build, dumps and all, validates and that
+``narcokg check`` reports only true contradictions.
 """
 
 from __future__ import annotations
@@ -26,9 +26,17 @@ GOLD = RELEASES / "gold"
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     work = tmp_path_factory.mktemp("layouts")
-    narcokg("build", str(RELEASES), "--store", str(work / "releases"), cwd=work)
+    narcokg("build", str(RELEASES), "--store", str(work / "releases"), "--no-dump", cwd=work)
     narcokg("build", "--store", str(work / "corpus"), "--no-dump", cwd=work)
     return {"releases": work / "releases", "corpus": work / "corpus"}
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every test release built as the README builds: defaults, dumps written."""
+    work = tmp_path_factory.mktemp("plain")
+    narcokg("build", str(RELEASES), "--store", str(work / "store"), cwd=work)
+    return work / "store"
 
 
 @pytest.fixture(scope="module")
@@ -87,12 +95,14 @@ def test_the_scores_reach_the_bar(scores: dict[str, scoring.Score], name: str) -
     assert s.garbled_with_value == []
 
 
-def test_a_plain_build_of_every_test_release_validates(stores: dict[str, Path]) -> None:
-    done = narcokg("validate", "--store", str(stores["releases"]), check=False)
+@pytest.mark.slow
+def test_a_plain_build_of_every_test_release_validates(plain: Path) -> None:
+    done = narcokg("validate", "--store", str(plain), check=False)
     assert done.returncode == 0, done.stdout[-2000:]
     assert "conforms: yes" in done.stdout and "data cube well-formed: yes" in done.stdout
 
 
+@pytest.mark.slow
 def test_check_reports_only_true_contradictions(stores: dict[str, Path]) -> None:
     done = narcokg("check", "--store", str(stores["releases"]), check=False)
     errors = [line for line in done.stdout.splitlines() if line.startswith("error:")]

@@ -63,10 +63,17 @@ class Extractor:
         area = areas.release_area(
             text, paras, mentions, self.measures.province_anaphora, self.measures.area_cues
         )
-        non_figures = nonfigures.NonFigures(text, mentions, self.measures.non_figures)
+        contexts = periods.sentence_contexts(release, paras, default_period)
+        phrases = [
+            (p.phrase_start, p.phrase_start + len(p.phrase))
+            for c in contexts
+            for p in c.stated
+            if not p.spans_words
+        ]
+        non_figures = nonfigures.NonFigures(text, mentions, self.measures.non_figures, phrases)
         indexed = MentionIndex(mentions)
         figures: list[Figure] = []
-        for context in periods.sentence_contexts(release, paras, default_period):
+        for context in contexts:
             figures.extend(
                 self._sentence_figures(release, context, indexed, non_figures, title_ops, area)
             )

@@ -54,16 +54,22 @@ class NonFigures:
     """
 
     def __init__(
-        self, text: str, mentions: Sequence[Mention], rules: NonFigureRules | None = None
+        self,
+        text: str,
+        mentions: Sequence[Mention],
+        rules: NonFigureRules | None = None,
+        period_phrases: Sequence[tuple[int, int]] | None = None,
     ) -> None:
         """Index the quoted stretches and mentions of ``text`` (names), its dates, period
-        phrases and the stretches the data file's shapes match."""
+        phrases (found again unless the sentences' ``period_phrases`` are given) and the
+        stretches the data file's shapes match."""
         self._rules = rules or NonFigureRules()
         quoted = [m.span() for m in _QUOTED.finditer(text)]
         named = [(m.start, m.end) for m in mentions]
         self._names = SpanIndex(quoted + named)
         shaped = [m.span() for _, pattern in self._rules.spans for m in pattern.finditer(text)]
-        self._dates = SpanIndex(date_spans(text) + period_phrase_spans(text) + shaped)
+        phrases = period_phrase_spans(text) if period_phrases is None else list(period_phrases)
+        self._dates = SpanIndex(date_spans(text) + phrases + shaped)
 
     def drop(self, sentence: Sentence, drafts: Sequence[Draft]) -> list[Draft]:
         """The drafts of ``sentence`` whose number is a figure, in order."""

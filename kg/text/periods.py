@@ -50,6 +50,9 @@ class Period:
     end: str | None
     phrase: str
     phrase_start: int = -1  # offset of the phrase in the release, -1 for a default period
+    spans_words: bool = False
+    """The phrase runs across words that are not part of it ("since ... in March"): numbers
+    inside it are not thereby part of a period phrase."""
     refers: str = ""
     """How the phrase points back at the period in force: "" (it does not), "same" ("in the
     same period", "over the five months": that period), "year" ("during the year", "that
@@ -196,6 +199,8 @@ def find_periods(
             period = _build(kind, m, issued, offset, year)
             if kind in _REFERS:
                 period = replace(period, refers=_REFERS[kind])
+            if kind == "since_gap_month":
+                period = replace(period, spans_words=True)
             found.append(period)
     found.sort(key=lambda p: p.phrase_start)
     return found
