@@ -135,20 +135,6 @@ def non_examples(
     return kept
 
 
-def figure_areas(
-    text: str,
-    d: Draft,
-    in_sentence: Sequence[Mention],
-    in_previous: Sequence[Mention],
-    area: str,
-    example_cues: Sequence[str],
-    cues: AreaCues | None = None,
-) -> tuple[str, ...]:
-    """The areas of one draft (see :func:`area_named`)."""
-    named = area_named(text, d, in_sentence, in_previous, area, example_cues, cues)
-    return named if isinstance(named, tuple) else _entities(named)
-
-
 def figure_locality(named: tuple[str, ...] | list[Mention]) -> str | None:
     """The one city or prefecture the mentions that gave a figure its area name, if any."""
     if isinstance(named, tuple) or not named or not all(m.place for m in named):
@@ -247,7 +233,8 @@ def assign_areas(
     example_cues: Sequence[str],
     cues: AreaCues | None = None,
 ) -> None:
-    """Set ``areas`` on each draft of one sentence (arguments as for :func:`figure_areas`)."""
+    """Set ``areas`` and ``locality`` on each draft of one sentence (arguments as for
+    :func:`area_named`)."""
     for d in drafts:
         named = area_named(text, d, in_sentence, in_previous, area, example_cues, cues)
         d.areas = named if isinstance(named, tuple) else _entities(named)

@@ -150,7 +150,7 @@ class MeasureBook:
 
 
 def _compile(
-    path: Path, where: str, patterns: list[str], flags: int = re.IGNORECASE
+    path: Path, where: str, patterns: list[str] | None, flags: int = re.IGNORECASE
 ) -> tuple[re.Pattern[str], ...]:
     out = []
     for p in patterns or []:

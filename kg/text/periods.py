@@ -279,8 +279,8 @@ def _bounds(
     if kind == "year":
         return Period(f"{g(1)}-01-01", f"{g(1)}-12-31", phrase, pos)
     if kind == "day_year":
-        day = dt.date(int(g(3)), MONTHS[g(1).lower()], int(g(2))).isoformat()
-        return Period(day, day, phrase, pos)
+        iso = dt.date(int(g(3)), MONTHS[g(1).lower()], int(g(2))).isoformat()
+        return Period(iso, iso, phrase, pos)
     assert issued is not None
     if kind == "same":  # nothing in force to point back at: the phrase alone says nothing
         return Period(None, None, phrase, pos)
@@ -303,8 +303,7 @@ def _bounds(
         a, b = MONTHS[g(1).lower()], MONTHS[g(3).lower()]
         return Period(f"{g(2)}-{a:02d}-01", _month_end(issued.year, b), phrase, pos)
     if kind == "since_month_year":
-        start = f"{g(2)}-{MONTHS[g(1).lower()]:02d}-01"
-        return Period(start, issued.isoformat(), phrase, pos)
+        return Period(f"{g(2)}-{MONTHS[g(1).lower()]:02d}-01", issued.isoformat(), phrase, pos)
     if kind == "year_to_date":
         return Period(f"{issued.year}-01-01", issued.isoformat(), phrase, pos)
     if kind == "since_year":
@@ -352,8 +351,8 @@ def _bounds(
         hint = issued.year if which.lower() == "this" else issued.year - 1
     year = hint if hint is not None and hint <= issued.year else _year_for(month, issued)
     if kind == "day":
-        day = dt.date(year, month, int(g(2))).isoformat()
-        return Period(day, day, phrase, pos)
+        iso = dt.date(year, month, int(g(2))).isoformat()
+        return Period(iso, iso, phrase, pos)
     if kind == "day_range":
         a, b = int(g(2)), int(g(3))
         if not (1 <= a <= b <= _last_day(year, month)):
