@@ -74,6 +74,12 @@ def area_codes(f: Figure) -> set[str]:
         "Related stories:\n- Customs find 40 kg in fruit\n- Court jails 6 in meth case",
         "News\n\n1\n\nPolice said the market was quiet.",
         "A 7.0-magnitude quake hit the county.",
+        "Source: City Portal   Views: 2,486   Font: large",
+        "Related News:\n- Port seizes 96 kg of ketamine\n- Court jails 7 over cannabis farm",
+        "Tips that help police seize more than 1 kilogram of drugs are welcome.",
+        "Under Article 351, growing 500 or more opium poppy plants is a crime.",
+        "Most plots covered less than 1 mu.",
+        "Residents can report drug crimes 24 hours a day.",
     ],
 )
 def test_dates_times_furniture_ages_terms_articles_thresholds_and_names_are_not_figures(
@@ -173,6 +179,24 @@ def test_a_release_without_an_issue_date_keeps_the_periods_its_text_states(
     assert (found["280"].period.start, found["280"].period.end) == (None, None)
 
 
+def test_the_year_of_a_base_number_dates_only_that_number(extractor: Extractor) -> None:
+    text = "Police destroyed four dens in 2022, against seven in 2021, and seized 3.8 tonnes."
+    found = by_verbatim(figures(extractor, text, dt.date(2023, 6, 1)))
+    assert found["four"].period.start == found["3.8"].period.start == "2022-01-01"
+    assert found["seven"].period.start == "2021-01-01"
+    assert slug(found["seven"].indicator) == "dens-destroyed"
+
+
+def test_a_base_in_the_same_period_last_year_is_a_year_earlier(extractor: Extractor) -> None:
+    text = (
+        "From January to May, police seized 203 kilograms of drugs, compared with 158 kilograms "
+        "in the same period last year."
+    )
+    found = by_verbatim(figures(extractor, text))
+    assert (found["203"].period.start, found["203"].period.end) == ("2024-01-01", "2024-05-31")
+    assert (found["158"].period.start, found["158"].period.end) == ("2023-01-01", "2023-05-31")
+
+
 def test_a_comparison_base_is_not_the_figures_period(extractor: Extractor) -> None:
     text = "In 2023, police solved 930 cases, 47 fewer than in 2022, and destroyed 12 dens."
     found = by_verbatim(figures(extractor, text, dt.date(2024, 2, 1)))
@@ -264,6 +288,16 @@ def test_a_provincial_release_keeps_its_province_until_the_text_turns_national(
     assert area_codes(found["31,000"]) == {"CN"}
 
 
+def test_a_provincial_release_s_joint_case_with_another_province(extractor: Extractor) -> None:
+    text = (
+        "Jiangxi police report\n\nPolice across the province solved 3,100 cases last year. "
+        "Police in Ganzhou worked with their counterparts in Shenzhen to break a chain, "
+        "arresting 23 suspects."
+    )
+    found = by_verbatim(figures(extractor, text))
+    assert area_codes(found["23"]) == {"CN-JX", "CN-GD"}
+
+
 def test_a_joint_operation_is_attributed_to_all_its_provinces(extractor: Extractor) -> None:
     text = (
         "Since April, Jiangsu, Anhui and Shandong have run a joint operation against drug "
@@ -316,6 +350,22 @@ def test_a_joint_operation_is_attributed_to_all_its_provinces(extractor: Extract
         ),
         ("Police solved 2,900 cases, 300 fewer than a year earlier.", "300", "absolute-change"),
         ("Courts concluded 7,100 drug cases at first instance.", "7,100", "court-cases-concluded"),
+        ("Officials rooted out 2,136 mu of opium poppy.", "2,136", "area-eradicated"),
+        (
+            "Police solved 900 cases. Among the cases, 58 involved drugs sold online.",
+            "58",
+            "cases-solved",
+        ),
+        (
+            "Methamphetamine made up the bulk of the haul at 387 kilograms.",
+            "387",
+            "drugs-seized",
+        ),
+        (
+            "Prevention work reached 6.3 million people last year.",
+            "6.3 million",
+            "publicity-participants",
+        ),
     ],
 )
 def test_what_a_figure_counts(extractor: Extractor, text: str, verbatim: str, measure: str) -> None:

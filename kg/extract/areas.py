@@ -38,9 +38,25 @@ _POSSESSIVE = re.compile(r"['’]s\b")
 # "Xinjiang police, working with police in Inner Mongolia and ...": one joint account
 _JOINT = re.compile(
     r"[^.;:]{0,50}\b(?:together with|jointly with|working with|worked with|in cooperation with|"
-    r"teamed up with|joined by|with)\s+(?:the\s+)?(?:police|officers|counterparts|"
+    r"teamed up with|joined by|with)\s+(?:the\s+|their\s+|its\s+)?(?:police|officers|counterparts|"
     r"public security (?:organs|departments|bureaus))\s+(?:in|from|of)\s+"
     r"(?:(?:neighbouring|neighboring|nearby|adjacent)\s+)?",
+    re.I,
+)
+# "Baoji police and Gansu Province jointly cracked ...": two forces named as one subject
+_POLICE_AND = re.compile(
+    r"\s+(?:police|officers|public security (?:organs|bureaus?|departments?))\s*"
+    r"(?:,|,?\s*and|,?\s*together with|,?\s*with)\s+(?:(?:the\s+)?(?:police|officers|"
+    r"public security (?:organs|bureaus?|departments?))\s+(?:in|of|from)\s+)?",
+    re.I,
+)
+# "... worked with counterparts in Shenzhen ...": the release's own province is the partner
+_JOINT_BEFORE = re.compile(
+    r"\b(?:together with|jointly with|working with|worked with|in cooperation with|"
+    r"teamed up with|cooperated with|joined hands with)\s+(?:the\s+|their\s+|its\s+)?"
+    r"(?:police|officers|"
+    r"counterparts|public security (?:organs|departments|bureaus))\s+(?:in|from|of)\s+"
+    r"(?:(?:neighbouring|neighboring|nearby|adjacent)\s+)?$",
     re.I,
 )
 _APPOSITION = re.compile(r",\s*|\s+in\s+|,?\s+(?:and|or)\s+")
@@ -209,7 +225,7 @@ def _whole_lists(text: str, named: Sequence[Mention], chosen: Sequence[Mention])
         changed = False
         for a, b in pairwise(named):
             gap = text[a.end : b.start]
-            linked = _SAME_LIST.fullmatch(gap) is not None or _JOINT.fullmatch(gap) is not None
+            linked = any(p.fullmatch(gap) for p in (_SAME_LIST, _JOINT, _POLICE_AND))
             if linked and (id(a) in keep) != (id(b) in keep):
                 keep |= {id(a), id(b)}
                 changed = True
@@ -239,3 +255,11 @@ def assign_areas(
         named = area_named(text, d, in_sentence, in_previous, area, example_cues, cues)
         d.areas = named if isinstance(named, tuple) else _entities(named)
         d.locality = figure_locality(named)
+        joint = (
+            not isinstance(named, tuple)
+            and named
+            and _JOINT_BEFORE.search(text[max(0, named[0].start - 80) : named[0].start])
+        )
+        if joint and area != COUNTRY and area not in d.areas:  # the release's province joined
+            d.areas = (area, *d.areas)
+            d.locality = None

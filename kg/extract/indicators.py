@@ -38,7 +38,7 @@ _NUMBER_OF = re.compile(
 # "Of the registered users, 588,000 took ...", "Of those cases, 87 involved ...": the sentence
 # opens by naming the whole its figures are parts of
 _OF_THE = re.compile(
-    r"^\W*Of (?:the|those|these|all)\s+(?:about\s+|some\s+)?"
+    r"^\W*(?:Of|Among) (?:the|those|these|all)\s+(?:about\s+|some\s+)?"
     r"(?:\d[\d,.]*\s+(?:(?:thousand|million|billion)\s+)?)?(?P<np>(?:[^,;.]|\.\d){3,80}?),",
     re.I,
 )
@@ -52,6 +52,17 @@ def _subject(text: str, d: Draft) -> str:
         return " " + found[-1].group("np")
     opener = _OF_THE.match(text[d.segment[0] : d.num.start])
     return " " + opener.group("np") if opener else ""
+
+
+# "suspects caught in the case": the head of a noun phrase, before what qualifies it
+_QUALIFIER_START = re.compile(r"\s(?:in|of|at|by|from|for|with|who|that|which|whose|during)\s")
+
+
+def _subjects(text: str, d: Draft) -> list[str]:
+    """What the words before a figure name as counted: its head first, then the whole."""
+    whole = _subject(text, d)
+    head = _QUALIFIER_START.split(whole, maxsplit=1)[0]
+    return [head, whole] if head != whole else [whole] if whole else []
 
 
 def own_indicator(text: str, d: Draft, book: MeasureBook) -> Indicator:
@@ -77,8 +88,7 @@ def own_indicator(text: str, d: Draft, book: MeasureBook) -> Indicator:
             b.search(before) and t.search(tail) for b, t in ind.framed
         ):
             return ind
-    subject = _subject(text, d)
-    if subject:
+    for subject in _subjects(text, d):
         for ind in candidates:
             if any(p.search(subject) for p in ind.tail):
                 return ind

@@ -89,10 +89,12 @@ def sentence_contexts(
             for p in find_periods(sentence.text, release.issued, sentence.start, hint):
                 p = _resolve(p, history)
                 stated.append(p)
-                if p.start or p.end:
+                if (p.start or p.end) and not p.base:
                     history.append(p)
             out.append(SentenceContext(sentence, previous, tuple(stated), context))
-            dated = [p for p in stated if p.start or p.end or release.issued is None]
+            dated = [
+                p for p in stated if (p.start or p.end or release.issued is None) and not p.base
+            ]
             if dated:
                 context = dated[-1]
             previous = sentence
@@ -168,6 +170,8 @@ def figure_period(
     Why the clause first: "In 2020, 427,000 users were caught, and 3 million had stayed clean
     by the end of last year" dates each figure by the phrase of its own clause.
     """
+    # a base's own time ("against seven in 2021") dates only the number right before it
+    stated = [p for p in stated if not p.base or 0 <= p.phrase_start - pos <= 40]
     if clause is not None:
         near = [p for p in stated if clause[0] <= p.phrase_start < clause[1]]
         before = [p for p in near if p.phrase_start <= pos]

@@ -25,7 +25,7 @@ from kg.text.segment import Paragraph
 
 _LEAD_MIN_CHARS = 120  # as kg.extract.periods: a paragraph this long is running text
 _OF_THOSE = re.compile(
-    r"^\W*(?:Of (?:the|those|these|all (?:the|those|these))\s+(?:[^,;.]|\.\d){3,80}?,"
+    r"^\W*(?:(?:Of|Among) (?:the|those|these|all (?:the|those|these))\s+(?:[^,;.]|\.\d){3,80}?,"
     r"|(?:Among|Of) (?:them|these|those|which)\b,?)",
     re.I,
 )

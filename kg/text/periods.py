@@ -50,6 +50,9 @@ class Period:
     end: str | None
     phrase: str
     phrase_start: int = -1  # offset of the phrase in the release, -1 for a default period
+    base: bool = False
+    """The time of a comparison base stated with its number ("against seven in 2021"): it
+    dates that number only, not the figures around it."""
     spans_words: bool = False
     """The phrase runs across words that are not part of it ("since ... in March"): numbers
     inside it are not thereby part of a period phrase."""
@@ -79,8 +82,10 @@ _WHICH_YEAR = r"(?:,? (?:of )?(this|last) year)?"
 # The base of a comparison names a time that is not the figure's: "up 5% over the same period
 # of last year", "21.7 percent fewer than a year earlier", "an increase over the end of last year"
 _BASE = (
-    r"\b(?:over|compared with|compared to|than|from|against|versus|on|with) (?:that (?:of|in) )?"
-    r"(?:the )?(?:same (?:period|time) (?:of |in )?(?:the )?(?:last|previous|prior|a) year"
+    r"\b(?:over|compared with|compared to|than|from|against|versus|on|with) "
+    r"(?:that (?:of|in) |in |at |during )?"
+    r"(?:the )?(?:same (?:period|time|months?|quarter) (?:of |in )?(?:the )?"
+    r"(?:last|previous|prior|a) year"
     r"|(?:a|the previous|the prior|one) year (?:earlier|before|ago)|the (?:previous|prior) year"
     r"|the end of (?:last|the previous) year|last year's (?:level|figure)s?)\b"
     # "up from 31 in the same period last year": the base number and its time
@@ -102,6 +107,13 @@ _UNIT_MONTHS = {"month": 1, "months": 1, "year": 12, "years": 12, "quarter": 3, 
 
 # (pattern, builder) pairs; builders get the match and the release date. Earlier patterns win
 # over later ones that overlap them, so the longer phrases come first.
+# "against seven in 2021", "compared with 5,912 in 2019": a base number right before a phrase
+_BASE_NUMBER_BEFORE = re.compile(
+    r"\b(?:against|compared with|compared to|versus|than|from)\s+(?:about\s+|some\s+)?"
+    r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+    r"(?:\s+[a-z]+){0,2}?\s+$",
+    re.I,
+)
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(_BASE, re.I), "base"),
     (re.compile(rf"\b{_FROM} {_MONTH} {_YR} {_TO} {_MONTH} {_YR}\b", re.I),
@@ -129,7 +141,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\bsince (?:the (?:beginning|start) of |early |mid-|late )?{_YR}\b", re.I),
      "since_year"),
     (re.compile(rf"\bsince\b[^.;]{{0,160}}?\bin {_MONTH}\b", re.I), "since_gap_month"),
-    (re.compile(rf"\bsince (?:early |mid-|late )?{_MONTH},? {_YR}\b", re.I), "since_month_year"),
+    (re.compile(rf"\bsince (?:early |mid-|late )?{_MONTH}(?: {_DAY})?,? {_YR}\b", re.I),
+     "since_month_year"),
     (re.compile(rf"\bsince (?:early |mid-|late )?{_MONTH}\b", re.I), "since_month"),
     (re.compile(rf"\bon {_MONTH} {_DAY},? {_YR}\b", re.I), "day_year"),
     (re.compile(rf"\bon {_MONTH} {_DAY}\b(?!,? \d)", re.I), "day"),
@@ -201,6 +214,8 @@ def find_periods(
                 period = replace(period, refers=_REFERS[kind])
             if kind == "since_gap_month":
                 period = replace(period, spans_words=True)
+            if _BASE_NUMBER_BEFORE.search(text[max(0, m.start() - 60) : m.start()]):
+                period = replace(period, base=True)
             found.append(period)
     found.sort(key=lambda p: p.phrase_start)
     return found
@@ -214,7 +229,7 @@ def _build(
         if kind == "since_year":  # the start is stated; the end is the unknown issue date
             return Period(f"{m.group(1)}-01-01", None, phrase, pos)
         if kind == "since_month_year":
-            return Period(f"{m.group(2)}-{MONTHS[m.group(1).lower()]:02d}-01", None, phrase, pos)
+            return Period(_since_day(m), None, phrase, pos)
         if kind == "month_year_to_this_year":
             return Period(f"{m.group(2)}-{MONTHS[m.group(1).lower()]:02d}-01", None, phrase, pos)
         return Period(None, None, phrase, pos)
@@ -224,6 +239,12 @@ def _build(
         return _bounds(kind, m, issued, phrase, pos, year)
     except ValueError:  # "February 30", "the first 13 months": no such interval
         return Period(None, None, phrase, pos)
+
+
+def _since_day(m: re.Match[str]) -> str:
+    """The first day of "since July 1, 2021" (the 1st of the month when no day is named)."""
+    day = int(m.group(2)) if m.group(2) else 1
+    return dt.date(int(m.group(3)), MONTHS[m.group(1).lower()], day).isoformat()
 
 
 def _month_end(year: int, month: int) -> str:
@@ -303,7 +324,7 @@ def _bounds(
         a, b = MONTHS[g(1).lower()], MONTHS[g(3).lower()]
         return Period(f"{g(2)}-{a:02d}-01", _month_end(issued.year, b), phrase, pos)
     if kind == "since_month_year":
-        return Period(f"{g(2)}-{MONTHS[g(1).lower()]:02d}-01", issued.isoformat(), phrase, pos)
+        return Period(_since_day(m), issued.isoformat(), phrase, pos)
     if kind == "year_to_date":
         return Period(f"{issued.year}-01-01", issued.isoformat(), phrase, pos)
     if kind == "since_year":
