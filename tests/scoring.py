@@ -20,6 +20,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -260,8 +261,21 @@ def first_set_ids() -> list[str]:
     )
 
 
+def _ranges(argv: list[str]) -> list[tuple[str, str, list[str]]]:
+    """``--releases r33-r37`` (repeatable): a column for the second-set releases in that range,
+    to measure a held-out set on its own."""
+    out = []
+    for flag, value in pairwise(argv):
+        if flag == "--releases":
+            lo, _, hi = value.partition("-")
+            ids = [i for i in second_set_ids() if lo <= i[: len(lo)] <= (hi or lo)]
+            out.append((lo, hi or lo, ids))
+    return out
+
+
 def main(argv: list[str]) -> int:
-    """Build the test releases and the corpus into a scratch store and print the table."""
+    """Build the test releases and the corpus into a scratch store and print the table
+    (``-v``: every wrong attribution; ``--releases r33-r37``: a column for those releases)."""
     import subprocess
     import tempfile
 
@@ -284,6 +298,10 @@ def main(argv: list[str]) -> int:
     folder = RELEASES / "gold"
     scores = {
         "second set": score(read_gold(folder, second_set_ids()), releases, read_nonfigures(folder)),
+        **{
+            f"{lo}–{hi}": score(read_gold(folder, ids), releases, read_nonfigures(folder))
+            for lo, hi, ids in _ranges(argv)
+        },
         "first six": score(read_gold(folder, first_set_ids()), releases),
         "corpus": score(read_gold(CORPUS_GOLD), corpus),
     }

@@ -29,7 +29,7 @@ from kg.extract.cues import ends_with_phrase
 from kg.extract.measures import AreaCues
 from kg.extract.records import Draft, Mention
 from kg.namespaces import expand
-from kg.text.segment import Paragraph
+from kg.text.segment import Paragraph, is_running_text
 
 COUNTRY = expand("nkgv:jurisdiction/CN")
 """China: the area of a figure no jurisdiction is named for, in a national release."""
@@ -61,7 +61,6 @@ _JOINT_BEFORE = re.compile(
 )
 _APPOSITION = re.compile(r",\s*|\s+in\s+|,?\s+(?:and|or)\s+")
 _SENTENCE_END = re.compile(r"[.!?]\s")
-_LEAD_MIN_CHARS = 120  # as kg.extract.periods: a paragraph this long is running text
 _DATELINE_PREFIX = 60  # a dateline place stands within this many characters of its line start
 
 
@@ -126,7 +125,7 @@ def release_area(
         }
         if named:
             return named.pop() if len(named) == 1 else COUNTRY  # type: ignore[return-value]
-        if len(para.sentences) >= 2 or para.end - para.start >= _LEAD_MIN_CHARS:
+        if is_running_text(para):
             break
     return COUNTRY
 

@@ -1,4 +1,5 @@
-"""Does a stretch of text end with one of the measure book's cue phrases?
+"""Cues several stages read: does a stretch of text end with a cue phrase, is a number the base
+of a comparison, does a sentence open by naming the whole its figures are parts of?
 
 Why: several stages decide from the words right before a number or a name: the qualifier
 ("more than 300"), a change's direction ("an increase of 5%"), a part ("of which 2 tons"), an
@@ -8,7 +9,28 @@ does not fire on "setup" and "of which" not on "proof of which".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+
+# The number after these is the base of a comparison ("caught 23 passengers, up from 9 a year
+# earlier", "compared with 158 kilograms in the same period last year"): it counts what the
+# figure before it counts, over the time the comparison names.
+BASE_BEFORE = re.compile(
+    r"(?:\b(?:up|down|rising|falling|rose|fell|increased|decreased|dropped|climbed)\s+from"
+    r"|\b(?:against|compared with|compared to|versus|as against))\s+"
+    r"(?:about\s+|some\s+|nearly\s+|more than\s+)?$",
+    re.I,
+)
+
+# A sentence that opens by naming the whole its figures are parts of: "Of the registered users,
+# 588,000 took ...", "Of those cases, 87 ...", "Among them, 41 ...". Group ``np`` is the whole
+# when the opener names it.
+SUBSET_OPENER = re.compile(
+    r"^\W*(?:(?:Of|Among) (?:the|those|these|all)(?: the| those| these)?\s+"
+    r"(?:about\s+|some\s+)?(?:\d[\d,.]*\s+(?:(?:thousand|million|billion)\s+)?)?"
+    r"(?P<np>(?:[^,;.]|\.\d){3,80}?),|(?:Among|Of) (?:them|these|those|which)\b,?)",
+    re.I,
+)
 
 
 def ends_with_phrase(before: str, phrases: Sequence[str]) -> str | None:

@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from kg.extract.cues import BASE_BEFORE, SUBSET_OPENER
 from kg.extract.measures import Indicator, MeasureBook
 from kg.extract.records import Draft
 
@@ -35,13 +36,6 @@ _NUMBER_OF = re.compile(
     r"increased|shrank|shrunk|grew|grown|climbed|came|amounted|totall?ed)\b",
     re.I,
 )
-# "Of the registered users, 588,000 took ...", "Of those cases, 87 involved ...": the sentence
-# opens by naming the whole its figures are parts of
-_OF_THE = re.compile(
-    r"^\W*(?:Of|Among) (?:the|those|these|all)\s+(?:about\s+|some\s+)?"
-    r"(?:\d[\d,.]*\s+(?:(?:thousand|million|billion)\s+)?)?(?P<np>(?:[^,;.]|\.\d){3,80}?),",
-    re.I,
-)
 
 
 def _subject(text: str, d: Draft) -> str:
@@ -50,8 +44,8 @@ def _subject(text: str, d: Draft) -> str:
     found = list(_NUMBER_OF.finditer(before))
     if found:
         return " " + found[-1].group("np")
-    opener = _OF_THE.match(text[d.segment[0] : d.num.start])
-    return " " + opener.group("np") if opener else ""
+    opener = SUBSET_OPENER.match(text[d.segment[0] : d.num.start])
+    return " " + opener.group("np") if opener and opener.group("np") else ""
 
 
 # "suspects caught in the case": the head of a noun phrase, before what qualifies it
@@ -109,15 +103,6 @@ def assign_indicators(text: str, drafts: Sequence[Draft], book: MeasureBook) -> 
         d.indicator = own_indicator(text, d, book)
 
 
-# "caught 23 passengers ..., up from 9 a year earlier": 9 counts what 23 counts
-_BASE_BEFORE = re.compile(
-    r"(?:\b(?:up|down|rising|falling|rose|fell|increased|decreased|dropped|climbed)\s+from"
-    r"|\b(?:against|compared with|compared to|versus|as against))\s+"
-    r"(?:about\s+|some\s+|nearly\s+|more than\s+)?$",
-    re.I,
-)
-
-
 def date_stocks(drafts: Sequence[Draft]) -> None:
     """A stock (registered drug users) is counted at an instant: the end of its period.
 
@@ -141,7 +126,7 @@ def inherit_from_totals(drafts: Sequence[Draft], text: str = "") -> None:
     for i, d in enumerate(drafts):
         fallback = d.indicator is not None and d.indicator.fallback
         before = text[d.clause[0] : d.num.start] if text else ""
-        if d.part_of is None and fallback and i and _BASE_BEFORE.search(before):
+        if d.part_of is None and fallback and i and BASE_BEFORE.search(before):
             prev = drafts[i - 1]
             if prev.kind == d.kind and prev.indicator is not None and not prev.is_change:
                 inherited.append((d, prev.indicator))

@@ -18,13 +18,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from kg.extract.cues import BASE_BEFORE
 from kg.extract.records import Draft, SentenceContext
 from kg.text.corpus import Release
 from kg.text.periods import Period, find_periods
-from kg.text.segment import Paragraph, Sentence
+from kg.text.segment import Paragraph, Sentence, lead
 
 _LIST_ITEM = re.compile(r"\(?\d{1,2}[.)、]\s|[-*•]\s")
-_LEAD_MIN_CHARS = 120  # a paragraph this long or longer is running text, not a headline
 
 
 def default_period(release: Release, paras: Sequence[Paragraph]) -> Period:
@@ -37,11 +37,8 @@ def default_period(release: Release, paras: Sequence[Paragraph]) -> Period:
     stated: that is a guess, and a figure whose period the text does not give is better left
     without one than given a wrong one.
     """
-    lead = next(
-        (p for p in paras if len(p.sentences) >= 2 or p.end - p.start >= _LEAD_MIN_CHARS),
-        paras[0] if paras else None,
-    )
-    for para in [lead] if lead is not None else []:
+    first = lead(paras)
+    for para in [first] if first is not None else []:
         text = release.text[para.start : para.end]
         for period in find_periods(text, release.issued, para.start):
             one_day = period.start is not None and period.start == period.end
@@ -201,11 +198,6 @@ def flows_to_instants(drafts: Sequence[Draft], context: SentenceContext) -> None
             d.period = replace(p, start=since.start)
 
 
-_BASE_BEFORE = re.compile(
-    r"\b(?:(?:up|down|rising|falling|rose|fell|increased|decreased)\s+)?from\s+(?:about\s+)?$"
-    r"|\b(?:against|compared with|compared to|versus)\s+(?:about\s+)?$",
-    re.I,
-)
 _A_YEAR_EARLIER = re.compile(
     r"[^,;.]{0,30}?\b(?:(?:in|during) the same period (?:of |in )?(?:the )?(?:last|previous|prior)"
     r" year|a year (?:earlier|before|ago)|(?:in|during) the previous year)\b",
@@ -243,5 +235,5 @@ def assign_periods(drafts: Sequence[Draft], context: SentenceContext, text: str 
             continue
         d.period = figure_period(d.num.start, context.stated, context.period, d.clause)
         # "58 parcels, up from 31 in the same period last year": the base is a year earlier
-        if _BASE_BEFORE.search(before) and _A_YEAR_EARLIER.match(text, d.unit_end):
+        if BASE_BEFORE.search(before) and _A_YEAR_EARLIER.match(text, d.unit_end):
             d.period = _year_earlier(d.period)

@@ -16,38 +16,24 @@ a time):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from kg.extract.cues import SUBSET_OPENER
 from kg.extract.records import Figure
-from kg.text.segment import Paragraph
-
-_LEAD_MIN_CHARS = 120  # as kg.extract.periods: a paragraph this long is running text
-_OF_THOSE = re.compile(
-    r"^\W*(?:(?:Of|Among) (?:the|those|these|all (?:the|those|these))\s+(?:[^,;.]|\.\d){3,80}?,"
-    r"|(?:Among|Of) (?:them|these|those|which)\b,?)",
-    re.I,
-)
-
-
-def lead_start(paras: Sequence[Paragraph]) -> int:
-    """Where the lead (the first paragraph of running text) starts; 0 when there is none."""
-    for para in paras:
-        if len(para.sentences) >= 2 or para.end - para.start >= _LEAD_MIN_CHARS:
-            return para.start
-    return 0
+from kg.text.segment import Paragraph, lead
 
 
 def headline_restatements(figures: Sequence[Figure], paras: Sequence[Paragraph]) -> list[Figure]:
     """``figures`` with each headline figure attributed like the body figure it restates."""
-    lead = lead_start(paras)
+    first = lead(paras)
+    lead_at = first.start if first is not None else 0
     out = list(figures)
     for i, f in enumerate(figures):
-        if f.start >= lead or f.value is None:
+        if f.start >= lead_at or f.value is None:
             continue
         body = next(
-            (b for b in figures if b.start >= lead and b.value == f.value and b.unit == f.unit),
+            (b for b in figures if b.start >= lead_at and b.value == f.value and b.unit == f.unit),
             None,
         )
         if body is not None:
@@ -72,7 +58,7 @@ def subset_openers(text: str, figures: Sequence[Figure]) -> list[Figure]:
         s = f.sentence
         if f.part_of is not None or f.change_of is not None:
             continue
-        if not _OF_THOSE.match(text[s.start : f.start]):
+        if not SUBSET_OPENER.match(text[s.start : f.start]):
             continue
         whole = next(
             (

@@ -8,6 +8,7 @@ conservative: it never splits inside a number ("1,313.2", "9.02") or a quotation
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n(?=\s*(?:\d+[.)]|[-*•])\s)")
@@ -39,6 +40,24 @@ class Paragraph:
     end: int
     index: int
     sentences: tuple[Sentence, ...]
+
+
+LEAD_MIN_CHARS = 120
+"""A paragraph this long, or of two sentences or more, is running text, not a headline."""
+
+
+def is_running_text(para: Paragraph) -> bool:
+    """Whether ``para`` is running text rather than a headline, byline or timestamp line."""
+    return len(para.sentences) >= 2 or para.end - para.start >= LEAD_MIN_CHARS
+
+
+def lead(paras: Sequence[Paragraph]) -> Paragraph | None:
+    """The lead: the first paragraph of running text, else the first paragraph, else None.
+
+    Why: the lines above it (headline, byline, timestamp) are short and restate it; several
+    stages take the release's default period, area and attribution from it.
+    """
+    return next((p for p in paras if is_running_text(p)), paras[0] if paras else None)
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
