@@ -70,10 +70,10 @@ def area_codes(f: Figure) -> set[str]:
         "Users had stayed off drugs for three years.",
         "Drug cases fell by a fifth between 2018 and 2022.",
         "Police were busy between Jan 24 and March 15.",
-        "The Drug Situation in China (2020) was issued in July.",
+        "A yearly review, Narcotics Control Work (2019), came out in May.",
         "Related stories:\n- Customs find 40 kg in fruit\n- Court jails 6 in meth case",
         "News\n\n1\n\nPolice said the market was quiet.",
-        "A 7.0-magnitude quake hit the county.",
+        "A 5.8-magnitude tremor shook the valley.",
         "Source: City Portal   Views: 2,486   Font: large",
         "Related News:\n- Port seizes 96 kg of ketamine\n- Court jails 7 over cannabis farm",
         "Tips that help police seize more than 1 kilogram of drugs are welcome.",
@@ -233,7 +233,7 @@ def test_a_count_up_to_a_day_runs_from_the_start_in_force(extractor: Extractor) 
 
 
 def test_a_range_of_days_in_wire_abbreviations(extractor: Extractor) -> None:
-    text = "Police uncovered 14,000 drug cases between Jan 24 and March 15."
+    text = "Officers solved 9,300 drug cases between Jan 24 and March 15."
     (f,) = figures(extractor, text)
     assert (f.period.start, f.period.end) == ("2024-01-24", "2024-03-15")
 
@@ -374,8 +374,8 @@ def test_what_a_figure_counts(extractor: Extractor, text: str, verbatim: str, me
 
 
 def test_a_conversion_into_dollars_is_not_a_second_figure(extractor: Extractor) -> None:
-    found = figures(extractor, "Drugs worth 4.3 billion yuan ($632 million) changed hands.")
-    assert [(f.verbatim, f.unit) for f in found] == [("4.3 billion", "CNY")]
+    found = figures(extractor, "Assets worth 2.7 billion yuan ($395 million) were frozen.")
+    assert [(f.verbatim, f.unit) for f in found] == [("2.7 billion", "CNY")]
 
 
 def test_money_is_in_yuan(extractor: Extractor) -> None:
@@ -425,12 +425,12 @@ def test_directions_of_changes(extractor: Extractor, change: str, direction: str
 
 def test_respective_before_a_list_of_changes(extractor: Extractor) -> None:
     text = (
-        "Police uncovered 6,015 cases and detained 7,318 suspects, respective year-on-year "
-        "increases of 46.9 percent and 36.8 percent."
+        "Officers broke 4,120 cases and held 5,230 suspects, respective year-on-year "
+        "rises of 12.7 percent and 9.4 percent."
     )
     found = by_verbatim(figures(extractor, text))
-    assert found["46.9"].change_of == (found["6,015"].start, found["6,015"].end)
-    assert found["36.8"].change_of == (found["7,318"].start, found["7,318"].end)
+    assert found["12.7"].change_of == (found["4,120"].start, found["4,120"].end)
+    assert found["9.4"].change_of == (found["5,230"].start, found["5,230"].end)
 
 
 def test_a_share_of_the_population_is_not_a_change(extractor: Extractor) -> None:

@@ -54,7 +54,7 @@ _MORE_THAN_BASE_AFTER = re.compile(
 _BARE_DIRECTION_BASE_AFTER = re.compile(r"^\s*(?:from|compared|over|on|than)\b", re.I)
 _YOY_ARTICLE = re.compile(r"\b(?:a|an|the)\s+(?:year-on-year|year on year)\s+", re.I)
 # between two changes of one list: "6.2 percent and 9.5 percent and up 12.7 percent"
-# "respective year-on-year increases of 46.9 percent and 36.8 percent"
+# "respective year-on-year rises of 12.7 percent and 9.4 percent"
 _RESPECTIVE_BEFORE = re.compile(r"\brespective\b[^.;]*$")
 _LIST_GAP = re.compile(
     r"[\s,]*(?:and\s*)?(?:(?:up|down|an? (?:increase|decrease|rise|fall|drop|decline) of"

@@ -128,7 +128,7 @@ class NonFigures:
 
 
 def is_compound_adjective(text: str, d: Draft) -> bool:
-    """ "three-dimensional", "two-way", "7.0-magnitude": a number hyphenated to a word that is
+    """ "three-dimensional", "two-way", "5.8-magnitude": a number hyphenated to a word that is
     neither a unit ("two-week") nor something an indicator counts ("three-wave") is an
     adjective.
 
