@@ -22,23 +22,44 @@ string templating would let a value rewrite the query, so a parameter is either 
 answer's rows (the default; see ``run_remote_query`` for why) or bound by ``VALUES`` clauses
 built from escaped RDF term syntax (``sparql_string``), where the query marks its parameters.
 
+Every HTTP request (connect, send, the whole answer, and the auth probe or retry it needs) runs
+under one deadline of ``Endpoint.timeout`` seconds (``--timeout``): a socket timeout alone
+bounds each read, and a server sending a byte a second would hold the load for ever. At the
+deadline the request's connections are shut down and a :class:`RemoteError` is raised; an
+answer cut short by the deadline is never taken as complete, so a graph is moved in only after
+each of its chunks and its count came back whole. A MOVE whose answer misses the deadline may
+still be carried out by the server, which leaves that graph fully replaced: the guarantee above
+holds, and the load still ends with exit 2.
+
 The password is read by the caller (the CLI reads ``NARCOKG_PASSWORD``) and is never put in a
-URL, a message or an exception: HTTP errors are reported as one line naming the URL without any
-user-info and with the password scrubbed from whatever the server answered. Loopback URLs
-bypass any HTTP proxy configured in the environment; other URLs honour it.
+URL. HTTP errors are reported as one line naming the URL without any user-info, and every
+message built from what a server or an exception said goes through :class:`Redactor`, which
+replaces the credentials in any form (raw, ``user:password``, its base64 standard or URL-safe
+with or without padding, percent-, HTML- or JSON-escaped, the Authorization values sent, any
+``Basic``/``Digest`` credentials and URL user-info) by ``[redacted]``. Loopback URLs bypass
+any HTTP proxy configured in the environment; other URLs honour it.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
+import functools
+import html
 import http.client
 import json
+import math
+import re
 import socket
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -57,6 +78,7 @@ Progress = Callable[[str], None]
 DEFAULT_CHUNK_TRIPLES = 20_000
 DEFAULT_TIMEOUT = 60.0
 STAGING_PREFIX = "urn:narcokg:staging:"
+REDACTED = "[redacted]"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -107,16 +129,21 @@ class Endpoint:
         for option, url in urls.items():
             if url is None:
                 continue
-            parts = urllib.parse.urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
+            try:
+                parts = urllib.parse.urlsplit(url)
+                _ = parts.port  # raises on a port that is not a number
+                usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+            except ValueError:  # an unbalanced IPv6 bracket, a port that is not a number
+                usable = False
+            if not usable:
                 raise InputError(None, f"{option} {_redact(url)!r}: expected an http(s) URL")
             if parts.username or parts.password:
                 raise InputError(
                     None,
                     f"{option}: put no credentials in the URL; use --user and NARCOKG_PASSWORD",
                 )
-        if timeout <= 0:
-            raise InputError(None, "--timeout must be positive")
+        if not math.isfinite(timeout) or timeout <= 0:
+            raise InputError(None, "--timeout must be a positive number of seconds")
         return cls(
             query=query,
             update=update or query,
@@ -142,17 +169,243 @@ class GraphLoad:
 
 def _redact(url: str) -> str:
     """``url`` without user-info (``http://u:p@h/`` → ``http://h/``)."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
+    try:
+        parts = urllib.parse.urlsplit(url)
+        if parts.username is None and parts.password is None:
+            return url
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+    except ValueError:  # an unparsable port or IPv6 host: drop everything up to the last @
+        scheme, sep, rest = url.partition("://")
+        return f"{scheme}{sep}{REDACTED}@{rest.rsplit('@', 1)[-1]}" if "@" in rest else url
     return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
-def _opener(endpoint: Endpoint, url: str) -> urllib.request.OpenerDirector:
-    """An opener with the endpoint's credentials (Digest or Basic, as the server asks)."""
-    handlers: list[urllib.request.BaseHandler] = []
+# user-info in any URL a server names (``scheme://user:pw@host``)
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/?#\s@]+@")
+# the value of an (echoed) Authorization header, to the end of its line: a Digest value holds
+# commas and quotes, so nothing shorter is sure to cover it
+_AUTH_HEADER = re.compile(r"(?im)(\b(?:proxy-)?authorization\b[\"']?\s*[:=]\s*)\S.*$")
+_BASIC = re.compile(r"(?i)\b(basic\s+)([A-Za-z0-9+/_\-]{4,}={0,2})")
+_DIGEST = re.compile(r"(?im)\b(digest\s+)([\w-]+\s*=.*)$")
+
+
+def _secret_forms(user: str | None, password: str | None) -> set[str]:
+    """Every form in which a server could hand the credentials back to us.
+
+    A server that echoes the request (in an error page, a reason phrase, a debug dump) shows
+    them as the Basic token (base64 of ``user:password``, standard or URL-safe, with or without
+    padding), percent-encoded (a URL or form it rebuilt), HTML- or JSON-escaped, or raw.
+    """
+    if not password:
+        return set()
+    forms: set[str] = set()
+    texts = [password] + ([f"{user}:{password}"] if user is not None else [])
+    for text in texts:
+        forms |= {
+            text,
+            urllib.parse.quote(text, safe=""),
+            urllib.parse.quote(text),
+            urllib.parse.quote_plus(text),
+            html.escape(text),
+            html.escape(text, quote=False),
+            json.dumps(text)[1:-1],
+            json.dumps(text, ensure_ascii=False)[1:-1],
+        }
+        encoded = [text.encode("utf-8")]
+        with contextlib.suppress(UnicodeEncodeError):  # what a Latin-1 client would send
+            encoded.append(text.encode("latin-1"))
+        for raw in encoded:
+            for token in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+                forms |= {token.decode(), token.decode().rstrip("=")}
+    return {f for f in forms if f}
+
+
+def _basic_token(match: re.Match[str]) -> str:
+    """Redact ``Basic <token>`` when the token decodes to ``user:password`` (it holds a colon),
+    and leave prose such as "Basic authentication required" readable."""
+    token = match.group(2).rstrip("=").replace("-", "+").replace("_", "/")
+    try:
+        decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return match.group(0)
+    return match.group(1) + REDACTED if b":" in decoded else match.group(0)
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """Takes the credentials out of any text that reaches a message.
+
+    Why: a server's answer is not ours to trust; one that echoes the request puts the password
+    (in some encoding) into the error body or the reason phrase we print. Every message built
+    from server text, exception strings or URLs goes through this before it is raised.
+    ``extra`` holds the Authorization values actually sent (a Digest answer is a hash of the
+    password, and only the sender knows what it was).
+    """
+
+    user: str | None
+    password: str | None = field(default=None, repr=False)
+    extra: tuple[str, ...] = field(default=(), repr=False)
+
+    def __call__(self, text: str) -> str:
+        forms = _secret_forms(self.user, self.password) | {e for e in self.extra if e}
+        if forms:
+            # longest first, so that "user:password" goes whole rather than around "password";
+            # percent-escapes may come back in either case (%2F, %2f)
+            alternatives = [
+                f"(?i:{re.escape(f)})" if "%" in f else re.escape(f)
+                for f in sorted(forms, key=len, reverse=True)
+            ]
+            text = re.sub("|".join(alternatives), REDACTED, text)
+        text = _AUTH_HEADER.sub(lambda m: m.group(1) + REDACTED, text)
+        text = _DIGEST.sub(lambda m: m.group(1) + REDACTED, text)
+        text = _BASIC.sub(_basic_token, text)
+        return _USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed by its user
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Exchange:
+    """One logical HTTP request under a deadline: connect, send and the whole answer.
+
+    Why: a socket timeout bounds each read, so a server sending one byte a second holds a
+    request forever. Every connection the request opens (the auth probe, an auth retry, a
+    redirect) is registered here; when ``seconds`` have passed since the start a timer shuts
+    them down, which makes any blocked send or receive return at once. The caller must then
+    check :attr:`expired`: a shut-down connection can look like a short, complete answer.
+
+    It also records the Authorization values sent, so that an echo of them is redacted.
+    """
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self.seconds = endpoint.timeout
+        self.expired = False
+        self.sent_authorization: list[str] = []
+        self._end = 0.0
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._timer: threading.Timer | None = None
+
+    def __enter__(self) -> _Exchange:
+        self._end = time.monotonic() + self.seconds
+        self._timer = threading.Timer(self.seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            sock.close()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def connect(
+        self, address: tuple[str, int], timeout: object = None, *args: Any
+    ) -> socket.socket:
+        """``socket.create_connection`` within what is left of the deadline; the socket is
+        watched (through a duplicate descriptor, which stays valid when TLS wraps the socket)."""
+        remaining = self._end - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("deadline passed")
+        if isinstance(timeout, (int, float)):
+            remaining = min(remaining, float(timeout))
+        sock = socket.create_connection(address, remaining, *args)
+        try:
+            watched = sock.dup()
+        except OSError:
+            sock.close()
+            raise
+        with self._lock:
+            self._sockets.append(watched)
+            if self.expired:
+                _shut(watched)
+        return sock
+
+    def redactor(self) -> Redactor:
+        """A :class:`Redactor` for the endpoint's credentials and the headers sent so far."""
+        extra: list[str] = []
+        for value in self.sent_authorization:
+            extra += [value, value.partition(" ")[2]]
+            extra += re.findall(r'(?i)\b(?:response|cnonce)="?([^",\s]+)', value)
+        return Redactor(self.endpoint.user, self.endpoint.password, tuple(extra))
+
+    def failure(self, url: str, action: str, exc: BaseException) -> RemoteError:
+        """The one-line error for ``exc``, the deadline's if it has passed, redacted."""
+        problem = f"{action} failed: {_describe(exc, self)}"
+        if self.expired:
+            problem = f"{action} failed: {self.deadline_message()}"
+        redact = self.redactor()
+        return RemoteError(redact(_redact(url)), redact(problem))
+
+    def deadline_message(self) -> str:
+        return (
+            f"no answer within {self.seconds:g} s (--timeout: the deadline for each request, "
+            "covering connect, send and the whole answer)"
+        )
+
+    def check(self, url: str, action: str) -> None:
+        """Refuse an answer that completed only because the deadline cut the connection."""
+        if self.expired:
+            raise self.failure(url, action, TimeoutError())
+
+
+class _Watched(http.client.HTTPConnection):
+    """An HTTP connection that connects through an :class:`_Exchange` and reports the
+    Authorization header it sends."""
+
+    def __init__(self, host: str, *, exchange: _Exchange, **kwargs: Any) -> None:
+        super().__init__(host, **kwargs)
+        self._exchange = exchange
+        self._create_connection = exchange.connect
+
+    def putheader(self, header: str | bytes, *values: Any) -> None:
+        name = header.decode("latin-1") if isinstance(header, bytes) else header
+        if name.lower() in ("authorization", "proxy-authorization"):
+            for v in values:
+                text = v.decode("latin-1") if isinstance(v, bytes) else str(v)
+                self._exchange.sent_authorization.append(text)
+        super().putheader(header, *values)
+
+
+class _WatchedTLS(_Watched, http.client.HTTPSConnection):
+    """The HTTPS twin of :class:`_Watched` (TLS wraps the socket the exchange connected)."""
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, exchange: _Exchange) -> None:
+        super().__init__()
+        self._exchange = exchange
+
+    def do_open(self, http_class: Any, req: urllib.request.Request, **kwargs: Any) -> Any:
+        return super().do_open(functools.partial(_Watched, exchange=self._exchange), req, **kwargs)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, exchange: _Exchange) -> None:
+        super().__init__()
+        self._exchange = exchange
+
+    def do_open(self, http_class: Any, req: urllib.request.Request, **kwargs: Any) -> Any:
+        watched = functools.partial(_WatchedTLS, exchange=self._exchange)
+        return super().do_open(watched, req, **kwargs)
+
+
+def _opener(endpoint: Endpoint, url: str, exchange: _Exchange) -> urllib.request.OpenerDirector:
+    """An opener under ``exchange``'s deadline with the endpoint's credentials (Digest or
+    Basic, as the server asks)."""
+    handlers: list[urllib.request.BaseHandler] = [_HTTPHandler(exchange), _HTTPSHandler(exchange)]
     if _is_loopback(url):
         handlers.append(urllib.request.ProxyHandler({}))
     if endpoint.user is not None and endpoint.password is not None:
@@ -165,43 +418,43 @@ def _opener(endpoint: Endpoint, url: str) -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(*handlers)
 
 
-def _scrub(text: str, endpoint: Endpoint) -> str:
-    if endpoint.password:
-        text = text.replace(endpoint.password, "***")
-    return text
+_MAX_ERROR_BODY = 64 * 1024
 
 
-def _server_said(body: bytes, endpoint: Endpoint) -> str:
-    """The first non-empty line of an error body, short, without the password."""
-    text = body.decode("utf-8", "replace")
+def _server_said(body: bytes, redact: Redactor) -> str:
+    """The first non-empty line of an error body, short, redacted.
+
+    Redacted whole before the line is picked and cut, so that a cut cannot leave part of a
+    secret that no longer matches.
+    """
+    text = redact(body.decode("utf-8", "replace"))
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     if len(line) > 160:
         line = line[:157] + "..."
-    return _scrub(line, endpoint)
+    return line
 
 
-def _describe(exc: BaseException, endpoint: Endpoint) -> str:
-    """One line for a transport failure, never containing the password."""
+def _describe(exc: BaseException, exchange: _Exchange) -> str:
+    """One line for a transport failure (redacted again by the caller as a whole)."""
+    redact = exchange.redactor()
     if isinstance(exc, urllib.error.HTTPError):
         try:
-            body = exc.read()
+            body = exc.read(_MAX_ERROR_BODY)
         except (OSError, http.client.HTTPException):
             body = b""
-        said = _server_said(body, endpoint)
+        said = _server_said(body, redact)
         hint = " (check --user and NARCOKG_PASSWORD)" if exc.code in (401, 403) else ""
-        return f"HTTP {exc.code} {exc.reason}{hint}" + (f": {said}" if said else "")
+        return f"HTTP {exc.code} {redact(str(exc.reason))}{hint}" + (f": {said}" if said else "")
     if isinstance(exc, urllib.error.URLError):
-        reason = exc.reason
-        if isinstance(reason, (TimeoutError, socket.timeout)):
-            return f"no answer within {endpoint.timeout:g} s"
-        return (
-            f"cannot connect: {_scrub(str(getattr(reason, 'strerror', None) or reason), endpoint)}"
-        )
+        cause = exc.reason
+        if isinstance(cause, (TimeoutError, socket.timeout)):
+            return exchange.deadline_message()
+        return f"cannot connect: {redact(str(getattr(cause, 'strerror', None) or cause))}"
     if isinstance(exc, (TimeoutError, socket.timeout)):
-        return f"no answer within {endpoint.timeout:g} s"
+        return exchange.deadline_message()
     if isinstance(exc, (ConnectionError, http.client.HTTPException)):
-        return f"connection lost: {_scrub(type(exc).__name__ + ' ' + str(exc), endpoint).strip()}"
-    return _scrub(f"{type(exc).__name__}: {exc}", endpoint)
+        return f"connection lost: {redact(type(exc).__name__ + ' ' + str(exc)).strip()}"
+    return redact(f"{type(exc).__name__}: {exc}")
 
 
 _TRANSPORT_ERRORS = (urllib.error.URLError, OSError, http.client.HTTPException, ValueError)
@@ -216,33 +469,41 @@ def _request(
     content_type: str | None = None,
     accept: str | None = None,
 ) -> bytes:
-    """One HTTP request; any failure becomes a :class:`RemoteError` naming the URL."""
+    """One HTTP request under the endpoint's deadline; any failure, the deadline passing
+    included, becomes a :class:`RemoteError` naming the URL, never a partial answer."""
     request = urllib.request.Request(url, data=body, method=method)
     if content_type:
         request.add_header("Content-Type", content_type)
     if accept:
         request.add_header("Accept", accept)
-    try:
-        if body and endpoint.user is not None and endpoint.password is not None:
-            _authorize_ahead(endpoint, request)
-        with _opener(endpoint, url).open(request, timeout=endpoint.timeout) as response:
-            data: bytes = response.read()
-            return data
-    except _TRANSPORT_ERRORS as exc:
-        raise RemoteError(_redact(url), f"{method} failed: {_describe(exc, endpoint)}") from None
+    with _Exchange(endpoint) as exchange:
+        try:
+            if body and endpoint.user is not None and endpoint.password is not None:
+                _authorize_ahead(endpoint, request, exchange)
+            with _opener(endpoint, url, exchange).open(request, timeout=endpoint.timeout) as r:
+                data: bytes = r.read()
+        except _TRANSPORT_ERRORS as exc:
+            raise exchange.failure(url, method, exc) from None
+        exchange.check(url, method)
+    return data
 
 
-def _authorize_ahead(endpoint: Endpoint, request: urllib.request.Request) -> None:
+def _authorize_ahead(
+    endpoint: Endpoint, request: urllib.request.Request, exchange: _Exchange
+) -> None:
     """Answer the server's auth challenge before sending a large body.
 
     urllib sends a request without credentials first and answers the 401; a server that
     replies 401 while a multi-megabyte body is still being sent closes the connection
     (Virtuoso does), and the client sees a broken pipe. So a body-less GET fetches the
-    challenge and the real request carries its answer from the start.
+    challenge and the real request carries its answer from the start. The probe counts
+    against the same deadline as the request it prepares.
     """
     probe = urllib.request.Request(request.full_url, method="GET")
     opener = urllib.request.build_opener(
-        *([urllib.request.ProxyHandler({})] if _is_loopback(request.full_url) else [])
+        _HTTPHandler(exchange),
+        _HTTPSHandler(exchange),
+        *([urllib.request.ProxyHandler({})] if _is_loopback(request.full_url) else []),
     )
     try:
         with opener.open(probe, timeout=endpoint.timeout):
@@ -261,8 +522,6 @@ def _authorize_ahead(endpoint: Endpoint, request: urllib.request.Request) -> Non
         if answer:
             request.add_unredirected_header("Authorization", f"Digest {answer}")
     elif scheme.lower() == "basic":
-        import base64
-
         token = base64.b64encode(f"{endpoint.user}:{endpoint.password}".encode()).decode()
         request.add_unredirected_header("Authorization", f"Basic {token}")
 
@@ -319,8 +578,8 @@ def bind_values(query: Query, params: Mapping[str, str]) -> str:
     return f"{text.rstrip()}\nVALUES ({variables}) {{ ({values}) }}\n"
 
 
-def _wrapper(endpoint: Endpoint) -> SPARQLWrapper:
-    """A SPARQLWrapper whose transport is our opener (credentials, proxy rule, timeout).
+def _wrapper(endpoint: Endpoint, exchange: _Exchange) -> SPARQLWrapper:
+    """A SPARQLWrapper whose transport is our opener (credentials, proxy rule, deadline).
 
     SPARQLWrapper would otherwise install a process-wide urllib opener for Digest auth.
     """
@@ -329,7 +588,7 @@ def _wrapper(endpoint: Endpoint) -> SPARQLWrapper:
     class _Wrapper(SPARQLWrapper):
         def _query(self) -> tuple[HTTPResponse, str]:
             request = self._createRequest()
-            opener = _opener(endpoint, endpoint.query)
+            opener = _opener(endpoint, endpoint.query, exchange)
             response: HTTPResponse = opener.open(request, timeout=endpoint.timeout)
             return response, self.returnFormat
 
@@ -352,26 +611,27 @@ def select(endpoint: Endpoint, text: str, *, where: str = "") -> Table:
     """Run a SELECT query remotely and return it as a :class:`Table` of lexical forms."""
     from SPARQLWrapper import SELECT
 
-    sparql = _wrapper(endpoint)
-    sparql.setQuery(text)
-    # SPARQLWrapper guesses the query form from keywords and can take a word of a comment
-    # ("add them up") for an update; the catalogue holds only SELECT queries.
-    sparql.queryType = SELECT
-    try:
-        result = sparql.query()
-        raw = result.response.read()
-    except _TRANSPORT_ERRORS as exc:
-        raise RemoteError(
-            _redact(endpoint.query), f"query {where} failed: {_describe(exc, endpoint)}"
-        ) from None
+    action = f"query {where}"
+    with _Exchange(endpoint) as exchange:
+        sparql = _wrapper(endpoint, exchange)
+        sparql.setQuery(text)
+        # SPARQLWrapper guesses the query form from keywords and can take a word of a comment
+        # ("add them up") for an update; the catalogue holds only SELECT queries.
+        sparql.queryType = SELECT
+        try:
+            result = sparql.query()
+            raw = result.response.read()
+        except _TRANSPORT_ERRORS as exc:
+            raise exchange.failure(endpoint.query, action, exc) from None
+        exchange.check(endpoint.query, action)
+        redact = exchange.redactor()
     try:
         data = json.loads(raw.decode("utf-8"))
         columns = tuple(data["head"]["vars"])
         rows = tuple(tuple(_cell(b.get(c)) for c in columns) for b in data["results"]["bindings"])
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise RemoteError(
-            _redact(endpoint.query), f"query {where} answered no SPARQL JSON results: {exc}"
-        ) from None
+        problem = f"{action} answered no SPARQL JSON results: {exc}"
+        raise RemoteError(redact(_redact(endpoint.query)), redact(problem)) from None
     return Table(columns=columns, rows=rows)
 
 
