@@ -12,38 +12,50 @@ embedded store is a RocksDB folder that only one process may open for writing, s
 * ``--writable``: ``oxigraph serve`` opens the store itself, so updates sent to the server are
   stored in it; while it runs, no other process (``build``, local ``query``) can open the store.
 
-The server listens on 127.0.0.1 only. SIGINT (Ctrl-C) and SIGTERM are forwarded to it (it runs
-in its own session so the terminal's Ctrl-C reaches it only through us), the child is reaped,
-and the snapshot is removed before returning.
+This module orchestrates; the parts live beside it. ``narcokg serve`` listens on the user's port
+(127.0.0.1 only) with a guarding proxy (kg/store/proxy.py: Host check, federation refused unless
+``--allow-service``, ``--max-queries``, a deadline past ``--timeout``), which streams requests to
+the Oxigraph server running as a supervised child on a private loopback port
+(kg/store/child.py: dies with us, memory capped by ``--memory-limit``, restarted when it dies).
+
+Every option is checked before anything is created, and the port is bound before the snapshot
+is taken, so a bad value or a busy port is one line, exit 2, and leaves nothing behind. A
+snapshot whose serve was killed (SIGKILL leaves no chance to clean up) is removed by the next
+serve beside the same store: the holder folder records its owner's pid and start time, and a
+folder whose owner is no longer running is stale. SIGINT (Ctrl-C), SIGTERM and SIGHUP stop the
+proxy and the child, and remove the snapshot, before returning.
 """
 
 from __future__ import annotations
 
+import errno
+import math
+import os
+import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from kg.errors import InputError, KgError
+from kg.errors import InputError
+from kg.store.child import ChildCommand, ServeError, Supervisor
 from kg.store.kept_answers import answers_path
+from kg.store.proxy import Limits, Proxy
+
+__all__ = ["ServeError", "Urls", "parse_megabytes", "serve", "snapshot"]
 
 Echo = Callable[[str], None]
-STARTUP_SECONDS = 30.0
-STOP_SECONDS = 10.0
-
-
-class ServeError(KgError):
-    """The server could not be started (exit 2)."""
-
-    exit_code = 2
+DEFAULT_MEMORY_MB = 2048
+MIN_MEMORY_MB = 128  # below this the server cannot open a store and answer at all
+DEFAULT_MAX_QUERIES = 4
+HOLDER_PREFIX = ".narcokg-serve-"
+OWNER_FILE = "owner"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,88 @@ def oxigraph_binary() -> str:
     return found
 
 
+def parse_megabytes(text: str) -> int:
+    """``--memory-limit``: ``2048``, ``2048MB``, ``300M``, ``2G``/``2GB`` (1 GB = 1024 MB) or
+    ``0`` (no cap), in MB."""
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(m|mb|mib|g|gb|gib)?\s*", text, re.IGNORECASE)
+    if not found:
+        raise InputError(None, f"--memory-limit {text!r}: expected megabytes (2048, 300MB, 2GB)")
+    number = float(found.group(1))
+    unit = (found.group(2) or "mb").lower()
+    megabytes = number * 1024 if unit.startswith("g") else number
+    if not math.isfinite(megabytes) or megabytes > 1 << 30:
+        raise InputError(None, f"--memory-limit {text!r}: too large")
+    return round(megabytes)
+
+
+def _check_options(
+    port: int, timeout: float, memory_limit_mb: int, max_queries: int, allow: Collection[str]
+) -> None:
+    """Refuse a bad option value with one line, before anything is created."""
+    if not 0 < port < 65536:
+        raise InputError(None, f"--port {port}: expected 1-65535")
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise InputError(None, f"--timeout {timeout:g}: expected a finite number of seconds > 0")
+    if memory_limit_mb != 0 and memory_limit_mb < MIN_MEMORY_MB:
+        raise InputError(
+            None,
+            f"--memory-limit {memory_limit_mb} MB: too small for the server to run; "
+            f"expected 0 (no cap) or at least {MIN_MEMORY_MB} MB",
+        )
+    if max_queries < 1:
+        raise InputError(None, f"--max-queries {max_queries}: expected 1 or more")
+    for endpoint in allow:
+        if not re.fullmatch(r"https?://[^\s<>\"{}|^`\\]+", endpoint):
+            raise InputError(
+                None,
+                f"--allow-service {endpoint!r}: expected the endpoint's absolute http(s) IRI, "
+                "as queries write it in SERVICE <...>",
+            )
+
+
+def _process_start(pid: int) -> str | None:
+    """The start time of process ``pid`` (clock ticks since boot, from /proc), None if it is not
+    running: with the pid it names one process even after the pid is reused."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()
+    if len(fields) < 20 or fields[0] in ("Z", "X"):
+        return None
+    return fields[19]
+
+
+def _own(holder: Path) -> None:
+    """Record this process as the owner of a snapshot holder folder."""
+    pid = os.getpid()
+    (holder / OWNER_FILE).write_text(f"{pid} {_process_start(pid) or '?'}\n")
+
+
+def clean_stale_snapshots(parent: Path, progress: Echo) -> None:
+    """Remove the snapshot folders beside the store whose serve is no longer running (killed,
+    so it could not clean up); name in one line those whose owner is unknown."""
+    if _process_start(os.getpid()) is None:
+        return  # no /proc: owners cannot be told alive or dead, so nothing is removed
+    for holder in sorted(parent.glob(f"{HOLDER_PREFIX}*")):
+        if not holder.is_dir():
+            continue
+        try:
+            pid_text, started = (holder / OWNER_FILE).read_text().split()[:2]
+        except (OSError, ValueError):
+            progress(
+                f"note: {holder} looks like the snapshot of an earlier `narcokg serve` that "
+                "does not say whose it is; delete it if no serve is running"
+            )
+            continue
+        if not pid_text.isdigit():
+            continue
+        if _process_start(int(pid_text)) == started:
+            continue  # its serve is still running
+        shutil.rmtree(holder, ignore_errors=True)
+        progress(f"removed {holder}: left by a serve (pid {pid_text}) that was killed")
+
+
 def snapshot(store_dir: Path) -> Path:
     """A consistent copy of the store next to it, for a read-only server; returns its folder.
 
@@ -90,8 +184,18 @@ def snapshot(store_dir: Path) -> Path:
 
     if not store_dir.is_dir():
         raise InputError(store_dir, "no store here; run `narcokg build` first or pass --store")
-    holder = Path(tempfile.mkdtemp(prefix=".narcokg-serve-", dir=store_dir.parent))
+    try:
+        holder = Path(tempfile.mkdtemp(prefix=HOLDER_PREFIX, dir=store_dir.parent))
+    except OSError as exc:
+        raise InputError(
+            store_dir.parent, f"cannot make the snapshot folder here: {exc.strerror or exc}"
+        ) from None
     target = holder / "store"
+    try:
+        _own(holder)
+    except OSError as exc:
+        shutil.rmtree(holder, ignore_errors=True)
+        raise InputError(holder, f"cannot write: {exc.strerror or exc}") from None
     try:
         store = ox.Store(str(store_dir))
     except OSError as exc:
@@ -109,16 +213,28 @@ def snapshot(store_dir: Path) -> Path:
     return holder
 
 
-def _answers(url: str) -> bool:
-    """Whether an HTTP server answers at ``url`` (any status counts as an answer)."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+def _bind(port: int, limits: Limits, progress: Echo) -> Proxy:
     try:
-        with opener.open(url, timeout=2):
-            return True
-    except urllib.error.HTTPError:
-        return True
-    except OSError:
-        return False
+        return Proxy(port, limits, progress)
+    except OSError as exc:
+        reason = (
+            "is in use"
+            if exc.errno == errno.EADDRINUSE
+            else f"cannot be used ({exc.strerror or exc})"
+        )
+        raise ServeError(
+            None, f"port {port} on 127.0.0.1 {reason}; choose another with --port"
+        ) from None
+
+
+def _drop_kept_answers(store_dir: Path, progress: Echo) -> None:
+    kept = answers_path(store_dir)
+    if kept.exists():
+        try:
+            kept.unlink()
+        except OSError as exc:
+            raise InputError(kept, f"cannot remove: {exc.strerror or exc}") from None
+        progress(f"removed {kept}: a writable server could make its answers stale")
 
 
 def serve(
@@ -127,88 +243,85 @@ def serve(
     port: int = 7878,
     writable: bool = False,
     timeout: float = 60.0,
+    memory_limit_mb: int = DEFAULT_MEMORY_MB,
+    max_queries: int = DEFAULT_MAX_QUERIES,
+    allow_service: Collection[str] = (),
     echo: Echo = print,
     progress: Echo = print,
 ) -> int:
-    """Run the Oxigraph server over ``store_dir`` until SIGINT/SIGTERM; return the exit code.
+    """Serve ``store_dir`` on 127.0.0.1:``port`` until SIGINT/SIGTERM/SIGHUP; return the exit
+    code (0 when stopped by a signal).
 
     ``echo`` receives the addresses (stdout in the CLI), ``progress`` the status lines.
     """
-    if not 0 < port < 65536:
-        raise InputError(None, f"--port {port}: expected 1-65535")
-    if not timeout > 0:
-        raise InputError(None, f"--timeout {timeout:g}: expected a positive number of seconds")
+    _check_options(port, timeout, memory_limit_mb, max_queries, allow_service)
     binary = oxigraph_binary()
+    if not store_dir.is_dir():
+        raise InputError(store_dir, "no store here; run `narcokg build` first or pass --store")
+    limits = Limits(timeout, max_queries, memory_limit_mb, frozenset(allow_service))
+    stopping = threading.Event()
     holder: Path | None = None
-    if writable:
-        if not store_dir.is_dir():
-            raise InputError(store_dir, "no store here; run `narcokg build` first or pass --store")
-        location = store_dir
-        command = [binary, "serve"]
-        # updates through the server would leave the kept answers stale: drop them (a build
-        # makes them again; until then queries run in the store)
-        kept = answers_path(store_dir)
-        if kept.exists():
-            kept.unlink()
-            progress(f"removed {kept}: a writable server could make its answers stale")
-    else:
-        holder = snapshot(store_dir)
-        location = holder / "store"
-        command = [binary, "serve-read-only"]
-    urls = Urls(f"http://127.0.0.1:{port}")
-    command += ["--location", str(location), "--bind", f"127.0.0.1:{port}"]
-    # a pathological query gets an error after this long instead of holding the server
-    command += ["--timeout-s", f"{max(1, round(timeout))}"]
-    stopping: list[int] = []
-    child: subprocess.Popen[bytes] | None = None
+    supervisor: Supervisor | None = None
+    proxy: Proxy | None = None
+    worker: threading.Thread | None = None
 
-    def forward(signum: int, _frame: FrameType | None) -> None:
-        stopping.append(signum)
-        if child is not None and child.poll() is None:
-            child.send_signal(signum)
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
 
-    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = {s: signal.signal(s, stop) for s in STOP_SIGNALS}
     try:
-        child = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=sys.stderr, start_new_session=True
+        clean_stale_snapshots(store_dir.parent, progress)
+        # a bound but idle socket: the port is ours (or the error is one line) before any
+        # snapshot exists; connections wait in the backlog until the child answers
+        proxy = _bind(port, limits, progress)
+        if writable:
+            location = store_dir
+        else:
+            holder = snapshot(store_dir)
+            location = holder / "store"
+        command = ChildCommand(
+            binary=binary,
+            location=location,
+            read_only=not writable,
+            # Oxigraph counts whole seconds; the proxy's deadline uses the exact value
+            timeout_seconds=max(1, math.ceil(timeout)),
+            memory_limit_mb=memory_limit_mb,
         )
-        if stopping:  # a signal came before the child existed
-            child.send_signal(stopping[0])
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not stopping and not _answers(urls.query):
-            if child.poll() is not None:
-                raise ServeError(
-                    None,
-                    f"oxigraph exited with code {child.returncode} before answering on port "
-                    f"{port} (port in use? store locked?)",
-                )
-            if time.monotonic() > deadline:
-                raise ServeError(None, f"oxigraph did not answer on port {port} in time")
-            time.sleep(0.1)
-        if not stopping:
-            mode = "read-write" if writable else "read-only snapshot of"
-            progress(f"serving {mode} {store_dir} (Ctrl-C stops)")
-            echo(f"SPARQL endpoint: {urls.query}")
-            if writable:
-                echo(f"SPARQL update: {urls.update}")
-                echo(f"graph store: {urls.graph_store}")
-            else:
-                echo(f"graph store (read-only): {urls.graph_store}")
-            echo(f"query page: {urls.page}")
-        code = child.wait()
-        if stopping:
+        supervisor = Supervisor(command, progress)
+        proxy.supervisor = supervisor
+        supervisor.start(stopping)
+        if stopping.is_set():
             progress("server stopped")
             return 0
-        progress(f"oxigraph exited with code {code}")
-        return 2
+        if writable:
+            # updates through the server would leave the kept answers stale: drop them (a build
+            # makes them again; until then queries run in the store). Only now, with the store
+            # ours (a locked store keeps them) and before the first request is let through.
+            _drop_kept_answers(store_dir, progress)
+        worker = threading.Thread(target=proxy.serve_forever, name="serve-proxy", daemon=True)
+        worker.start()
+        urls = Urls(f"http://127.0.0.1:{port}")
+        mode = "read-write" if writable else "read-only snapshot of"
+        progress(f"serving {mode} {store_dir} (Ctrl-C stops)")
+        echo(f"SPARQL endpoint: {urls.query}")
+        if writable:
+            echo(f"SPARQL update: {urls.update}")
+            echo(f"graph store: {urls.graph_store}")
+        else:
+            echo(f"graph store (read-only): {urls.graph_store}")
+        echo(f"query page: {urls.page}")
+        while not stopping.wait(0.5):
+            if supervisor.failed.is_set():
+                raise ServeError(None, f"oxigraph cannot be restarted: {supervisor.failure}")
+        progress("server stopped")
+        return 0
     finally:
-        if child is not None and child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        if proxy is not None:
+            if worker is not None:
+                proxy.shutdown()
+            proxy.server_close()
+        if supervisor is not None:
+            supervisor.stop()
         for s, handler in previous.items():
             signal.signal(s, handler)
         if holder is not None:
