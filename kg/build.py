@@ -13,13 +13,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from rdflib import Graph
+
+from kg.errors import OutputError
 from kg.extract.extractor import Extractor
 from kg.extract.lexicon import Lexicon
 from kg.extract.measures import default_measures
 from kg.extract.records import Extraction
 from kg.namespaces import VOCABULARY_GRAPH
 from kg.publish.describe import publish
-from kg.rdf.corrections import read_corrections
+from kg.publish.dumps import check_writable
+from kg.queries.catalogue import Query
+from kg.rdf.corrections import CorrectionRow, read_corrections
 from kg.rdf.ontology import load_ontology_graph
 from kg.store.corrections import apply_corrections
 from kg.store.embedded import put_graph_ntriples, replace_graph, store_at
@@ -91,17 +96,17 @@ def build(
     releases: list[Release] = []
     seen: dict[str, Release] = {}
     skipped: list[str] = []
+    warnings: list[str] = []  # said once every input is read: a refused build says one line
     for release in iter_releases(list(paths) if paths else None):
-        for note in release.notes:
-            progress(f"warning: {release.path}: {note}")
         first = seen.get(release.sha256)
         if first is not None:
-            progress(
+            warnings.append(
                 f"warning: {release.path}: same bytes as {first.path} (release {first.id}); "
                 f"{release.id} skipped, one graph kept"
             )
             skipped.append(release.id)
             continue
+        warnings.extend(f"warning: {release.path}: {note}" for note in release.notes)
         seen[release.sha256] = release
         releases.append(release)
     ontology = load_ontology_graph()
@@ -111,8 +116,51 @@ def build(
     corrections = read_corrections()  # reference corrections: refused before any write too
     # and the queries whose answers are kept: a broken one fails here (it is run once, empty)
     scoped = list(process_tabulator().queries.values())
-    summaries = []
+    if dump_dir is not None:
+        check_writable(dump_dir)  # a read-only dump folder is refused before the store changes
+    for warning in warnings:
+        progress(warning)
+    summaries: list[ReleaseSummary] = []
     dumps: list[Path] = []
+    try:
+        _store_and_dump(
+            releases, store_dir, dump_dir, ontology, corrections, scoped, summaries, dumps,
+            progress=progress, jobs=jobs,
+        )  # fmt: skip
+    except OSError as exc:
+        raise _write_failure(exc, store_dir, dump_dir, written=len(summaries)) from None
+    return BuildResult(tuple(summaries), tuple(skipped), tuple(dumps))
+
+
+def _write_failure(
+    exc: OSError, store_dir: Path, dump_dir: Path | None, *, written: int
+) -> OutputError:
+    """One line for a write that failed half-way (disk full, folder gone read-only), saying
+    what is safe: each stored graph is complete (one transaction each) and every dump file
+    under its real name is a complete older or newer one (atomic replace)."""
+    where = exc.filename or (dump_dir if written and dump_dir else store_dir)
+    return OutputError(
+        where,
+        f"cannot write: {exc.strerror or exc}; {written} release graphs were stored, each "
+        "complete, and the dumps are whole files of this or the previous build; free the "
+        "space (or fix the folder) and run the build again",
+    )
+
+
+def _store_and_dump(
+    releases: list[Release],
+    store_dir: Path,
+    dump_dir: Path | None,
+    ontology: Graph,
+    corrections: list[CorrectionRow],
+    scoped: list[Query],
+    summaries: list[ReleaseSummary],
+    dumps: list[Path],
+    *,
+    progress: Progress,
+    jobs: int | None,
+) -> None:
+    """The writing half of :func:`build`: store each graph, keep answers, correct, dump."""
     with (
         store_at(store_dir) as store,
         KeptAnswers.for_build(answers_path(store_dir), progress) as kept,
@@ -151,4 +199,3 @@ def build(
         if dump_dir is not None:
             # TriG, N-Quads, JSON-LD (+ context), Turtle per graph, then void.ttl describing them
             dumps.extend(publish(store, dump_dir, progress=progress))
-    return BuildResult(tuple(summaries), tuple(skipped), tuple(dumps))

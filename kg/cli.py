@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from kg.errors import KgError
+from kg.errors import KgError, printable
 
 STORE_OPTION = click.option(
     "--store",
@@ -28,11 +28,41 @@ FORMAT_CHOICES = click.Choice(["table", "csv", "json", "jsonl"])
 
 
 def _progress(message: str) -> None:
-    click.echo(message, err=True)
+    # file names are printed as escapes, never raw: a newline or ESC in a name must not split
+    # or recolour the terminal's lines
+    click.echo(printable(message), err=True)
 
 
 class _Group(click.Group):
-    """Turns library errors into one line on stderr and the documented exit code."""
+    """Turns library errors into one line on stderr and the documented exit code.
+
+    An ``OSError`` that reaches here (a full disk, a folder that became read-only) is one line
+    too: it names the file the system names and exit 2, since the cause is outside the program.
+    """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Click's standalone mode prints usage errors on three lines; here they are one, like
+        every other error: ``error: <problem> (see 'narcokg CMD --help')``, exit 2."""
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare `narcokg`: the help
+                click.echo(exc.format_message())
+                sys.exit(0)
+            command = exc.ctx.command_path if exc.ctx else "narcokg"
+            message = " ".join(exc.format_message().split())
+            click.echo(printable(f"error: {message} (see '{command} --help')"), err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(printable(f"error: {' '.join(exc.format_message().split())}"), err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("aborted", err=True)
+            sys.exit(1)
+        # outside standalone mode click returns ctx.exit()'s code (--help, --version) instead
+        # of exiting with it
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -40,6 +70,50 @@ class _Group(click.Group):
         except KgError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(printable(f"error: {where}{exc.strerror or exc}"), err=True)
+            sys.exit(2)
+
+
+class _Seconds(click.ParamType):
+    """A finite number of seconds above a minimum: ``inf`` and ``nan`` are refused here, since
+    timers, servers and HTTP clients fail on them later with a traceback or never fire."""
+
+    name = "seconds"
+
+    def __init__(self, minimum: float, *, zero_means_none: bool = False) -> None:
+        self.minimum = minimum
+        self.zero_means_none = zero_means_none
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import math
+
+        if isinstance(value, float):
+            seconds = value
+        else:
+            try:
+                seconds = float(value)
+            except (TypeError, ValueError):
+                self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if self.zero_means_none and seconds == 0:
+            return 0.0
+        if not math.isfinite(seconds) or seconds < self.minimum:
+            least = "0 (no limit) or at least " if self.zero_means_none else "at least "
+            self.fail(f"{value!r}: expected {least}{self.minimum:g} seconds", param, ctx)
+        return seconds
+
+
+def _text(value: str, option: str) -> str:
+    """Refuse a value that is not text (bytes that are not UTF-8 reach Python as lone
+    surrogates, which no query, store or database accepts)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        from kg.errors import InputError
+
+        raise InputError(None, f"{option} {printable(value)}: not valid UTF-8 text") from None
+    return value
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -202,7 +276,7 @@ def figures(
     release_id: str | None, fmt: str, store_dir: Path, endpoint: str | None, user: str | None
 ) -> None:
     """Every figure as one row (queries/figures.rq over the stored graph)."""
-    params = {"release": release_id} if release_id else {}
+    params = {"release": _text(release_id, "--release")} if release_id else {}
     echo = lambda s: click.echo(s, nl=False)  # noqa: E731
     _run_named_query(store_dir, "figures", params, fmt, echo, endpoint=endpoint, user=user)
 
@@ -217,7 +291,7 @@ def mentions(
     release_id: str | None, fmt: str, store_dir: Path, endpoint: str | None, user: str | None
 ) -> None:
     """Every entity mention with offsets and linked IRI (queries/mentions.rq)."""
-    params = {"release": release_id} if release_id else {}
+    params = {"release": _text(release_id, "--release")} if release_id else {}
     echo = lambda s: click.echo(s, nl=False)  # noqa: E731
     _run_named_query(store_dir, "mentions", params, fmt, echo, endpoint=endpoint, user=user)
 
@@ -229,7 +303,7 @@ def mentions(
 @click.option("--list", "list_only", is_flag=True, help="List the available queries.")
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0),
+    type=_Seconds(0.1, zero_means_none=True),
     default=60.0,
     show_default=True,
     help="Seconds a local query may run before exit 2 (0: no limit).",
@@ -251,6 +325,7 @@ def query(
     from kg.errors import InputError
     from kg.queries.catalogue import load_queries
 
+    name = _text(name, "query") if name else name
     if list_only or not name:
         for q in load_queries().values():
             click.echo(f"{q.name:40} {q.summary}")
@@ -260,6 +335,7 @@ def query(
         key, sep, value = p.partition("=")
         if not sep or not key:
             raise InputError(None, f"--param {p!r}: expected KEY=VALUE")
+        _text(p, "--param")
         bound[key] = value
     echo = lambda s: click.echo(s, nl=False)  # noqa: E731
     _run_named_query(
@@ -270,14 +346,55 @@ def query(
 @main.command()
 @click.option("--port", default=7878, show_default=True, help="Port on 127.0.0.1.")
 @click.option("--writable", is_flag=True, help="Accept SPARQL updates (into the store itself).")
-@click.option("--timeout", default=60.0, show_default=True, help="Seconds a SPARQL query may run.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds a SPARQL query may run; one still running a few seconds later is stopped "
+    "(503) and the server restarted.",
+)
+@click.option(
+    "--memory-limit",
+    default="2048MB",
+    show_default=True,
+    metavar="SIZE",
+    help="Memory the Oxigraph server may use (MB, or e.g. 2GB; 0: no cap). A query that needs "
+    "more gets 503 and the server is restarted.",
+)
+@click.option(
+    "--max-queries",
+    type=int,
+    default=4,
+    show_default=True,
+    help="SPARQL requests answered at once; more get 503 with Retry-After.",
+)
+@click.option(
+    "--allow-service",
+    "allow_service",
+    multiple=True,
+    metavar="URL",
+    help="An endpoint that federated queries may call with SERVICE <URL> (exact IRI; "
+    "repeatable). Without it every SERVICE is refused (403).",
+)
 @STORE_OPTION
-def serve(port: int, writable: bool, timeout: float, store_dir: Path) -> None:
+def serve(
+    port: int,
+    writable: bool,
+    timeout: float,
+    memory_limit: str,
+    max_queries: int,
+    allow_service: tuple[str, ...],
+    store_dir: Path,
+) -> None:
     """Serve the store with the Oxigraph server on 127.0.0.1 until Ctrl-C.
 
     Read-only by default, over a snapshot of the store (the store stays usable meanwhile);
-    with --writable over the store itself, which no other command can then open.
+    with --writable over the store itself, which no other command can then open. Requests
+    pass through a guard: federated queries are refused unless --allow-service, and
+    --max-queries, --timeout and --memory-limit bound what one query can take.
     """
+    from kg.store.serve import parse_megabytes
     from kg.store.serve import serve as run_serve
 
     sys.exit(
@@ -286,6 +403,9 @@ def serve(port: int, writable: bool, timeout: float, store_dir: Path) -> None:
             port=port,
             writable=writable,
             timeout=timeout,
+            memory_limit_mb=parse_megabytes(memory_limit),
+            max_queries=max_queries,
+            allow_service=allow_service,
             echo=click.echo,
             progress=_progress,
         )
@@ -306,7 +426,12 @@ def serve(port: int, writable: bool, timeout: float, store_dir: Path) -> None:
 )
 @USER_OPTION
 @click.option("--chunk-size", default=20_000, show_default=True, help="Triples per request.")
-@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for an answer.")
+@click.option(
+    "--timeout",
+    default=60.0,
+    show_default=True,
+    help="Deadline in seconds for each HTTP request: connect, send and the whole answer.",
+)
 @STORE_OPTION
 def load(
     endpoint: str,
@@ -321,7 +446,9 @@ def load(
 
     Each graph is staged in chunks and swapped in with one MOVE, so an interrupted load leaves
     it as it was; re-run to finish. Exit 1 if the server's triple counts differ afterwards, 2 if
-    it cannot be reached, refuses or times out.
+    it cannot be reached, refuses, or does not finish a request within --timeout seconds (a
+    deadline, so a server trickling its answer cannot hold the load). Credentials the server
+    echoes are printed as [redacted].
     """
     from kg.store.embedded import store_at
     from kg.store.remote import Endpoint
@@ -357,20 +484,74 @@ def load(
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0.1),
+    type=_Seconds(0.1),
     default=10.0,
     show_default=True,
     help="Seconds a SPARQL query may run.",
 )
+@click.option(
+    "--max-queries",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="SPARQL queries that may run at once; more get 503 with Retry-After.",
+)
+@click.option(
+    "--memory-limit",
+    default="1024MB",
+    show_default=True,
+    help="Memory each SPARQL query may allocate (300MB, 2GB; 0: no cap); past it the query "
+    "gets 503 and the server goes on.",
+)
+@click.option(
+    "--allow-service",
+    "allowed_services",
+    multiple=True,
+    metavar="IRI",
+    help="An endpoint that SERVICE clauses may call (repeat for more); all others are refused.",
+)
+@click.option(
+    "--allow-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A Host name to answer besides 127.0.0.1 and localhost (behind a reverse proxy).",
+)
 @STORE_OPTION
-def web(port: int, dump_dir: Path | None, timeout: float, store_dir: Path) -> None:
-    """Serve the graph's IRIs as web pages and RDF on 127.0.0.1, read-only."""
+def web(
+    port: int,
+    dump_dir: Path | None,
+    timeout: float,
+    max_queries: int,
+    memory_limit: str,
+    allowed_services: tuple[str, ...],
+    allowed_hosts: tuple[str, ...],
+    store_dir: Path,
+) -> None:
+    """Serve the graph's IRIs as web pages and RDF on 127.0.0.1, read-only.
+
+    Pages, queries and downloads come from one snapshot of the store and of the dumps its
+    description lists, renewed within seconds after a build finishes.
+    """
     from kg.publish.web import serve as run_web
+    from kg.store.serve import parse_megabytes
+
+    query_memory = parse_megabytes(memory_limit)
 
     def ready(url: str) -> None:
         _progress(f"serving {url}/ (store {store_dir}, read-only); Ctrl-C stops")
 
-    run_web(store_dir, port=port, dump_dir=dump_dir, timeout=timeout, ready=ready)
+    run_web(
+        store_dir,
+        port=port,
+        dump_dir=dump_dir,
+        timeout=timeout,
+        ready=ready,
+        max_queries=max_queries,
+        query_memory_mb=query_memory,
+        allowed_services=allowed_services,
+        allowed_hosts=allowed_hosts,
+    )
 
 
 @main.command()

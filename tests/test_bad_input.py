@@ -300,6 +300,65 @@ CASES = [
             "line 1: release a/../b: id is not a safe identifier",
         ),
     ),
+    *[
+        Case(
+            f"metadata: {name}",
+            _folder(
+                {
+                    "a.txt": TEXT,
+                    "b.txt": TEXT + "Police seized 2 kg.\n",
+                    "releases.yaml": META_OK + "- id: b\n  file: b.txt\n" + entry,
+                },
+                "releases.yaml",
+                problem,
+            ),
+        )
+        for name, entry, problem in [
+            (
+                "source IRI with <",
+                "  sources: [http://example.org/a<b]\n",
+                "line 4: release b: source 'http://example.org/a<b' is not an absolute IRI",
+            ),
+            (
+                "source IRI with a space",
+                "  sources: http://example.org/a b\n",
+                "line 4: release b: source 'http://example.org/a b' is not an absolute IRI",
+            ),
+            (
+                "source without a scheme",
+                "  sources: [www.example.org/a]\n",
+                "source 'www.example.org/a' is not an absolute IRI",
+            ),
+            ("sources a number", "  sources: 42\n", "sources must be an IRI or a list of IRIs"),
+            ("a source a number", "  sources: [42]\n", "each source must be an IRI, not a number"),
+            (
+                "title a number",
+                "  title: 2023\n",
+                "line 4: release b: title must be text, not a number",
+            ),
+            ("title a list", "  title: [a, b]\n", "title must be text, not a list"),
+            (
+                "title a lone surrogate",
+                '  title: "caf\\udce9"\n',
+                "title holds a lone surrogate",
+            ),
+            ("title with an escape", '  title: "a\\x1b[31mb"\n', "control character U+001B"),
+            (
+                "unknown key (date: for issued:)",
+                "  date: 2023-09-26\n",
+                "line 4: release b: unknown key date (allowed: id, file, issued,",
+            ),
+            ("language not a tag", "  language: English (US)\n", "is not a language tag"),
+        ]
+    ],
+    Case(
+        "metadata: id ending in a newline",
+        _folder(
+            {"a.txt": TEXT, "releases.yaml": '- id: "a\\n"\n  file: a.txt\n'},
+            "releases.yaml",
+            "line 1: release a\\n: id is not a safe identifier",
+        ),
+    ),
     Case(
         "two files would get one release id",
         _folder(
@@ -479,8 +538,9 @@ def test_the_same_release_under_two_names_is_one_graph_and_a_warning(tmp_path: P
     assert result.returncode == 0, result.stderr
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert warnings == [
+        f"warning: {folder / 'first.txt'}: no releases.yaml beside it; issued date unknown",
         f"warning: {folder / 'second.txt'}: same bytes as {folder / 'first.txt'} "
-        "(release first); second skipped, one graph kept"
+        "(release first); second skipped, one graph kept",
     ]
     names = {g.value for g in ox.Store.read_only(str(tmp_path / "store")).named_graphs()}
     assert names == {f"{G}release/first", f"{G}vocabulary"}
@@ -508,6 +568,21 @@ def test_a_file_the_metadata_does_not_describe_builds_with_a_warning(tmp_path: P
     )
     assert [(r["g"].value, r["d"].value) for r in rows] == [(f"{G}release/a", "2023-09-26")]
     record("bad_input", "metadata missing for a file", "read: unknown date, warning")
+
+
+def test_an_entry_without_an_issue_date_builds_with_a_warning(tmp_path: Path) -> None:
+    folder = tmp_path / "releases"
+    folder.mkdir()
+    (folder / "a.txt").write_text(TEXT, encoding="utf-8")
+    (folder / "releases.yaml").write_text("- id: a\n  file: a.txt\n  title: T\n")
+    result = build(tmp_path / "store", folder)
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        f"warning: {folder / 'a.txt'}: line 1 of {folder / 'releases.yaml'} gives no issued "
+        "date; date unknown"
+    ]
+    record("bad_input", "metadata: no issued date", "read: unknown date, warning")
 
 
 # ----------------------------------------------------------------------------------------

@@ -55,6 +55,24 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
         raise
 
 
+def check_writable(folder: Path) -> None:
+    """Refuse a dump folder this process cannot write, before a build writes anything.
+
+    Why: the dumps are written after the store; a read-only folder found then would fail a
+    build whose graphs are already stored. Creating (and removing) a temporary file is the
+    only test that answers for every cause: permissions, a read-only mount, a full quota.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".narcokg-write-test.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InputError(
+            folder, f"cannot write the dumps here: {exc.strerror or exc} (--dump-dir, --no-dump)"
+        ) from None
+
+
 def dump(store: ox.Store, path: Path, *, graph: str | None = None) -> Path:
     """Write the dataset (or one ``graph`` for triple formats) to ``path``, atomically."""
     suffix = path.suffix.lstrip(".").lower()

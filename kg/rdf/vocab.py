@@ -15,6 +15,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
+from kg.errors import KgError, printable
 from kg.extract.lexicon import GAP, Entry, Lexicon, Scheme
 from kg.extract.measures import MeasureBook, default_measures
 from kg.namespaces import NKGV, NKO, ORG, PREFIXES, QUDT, WD, expand
@@ -148,10 +149,12 @@ def generated(
 def write(directory: Path | None = None) -> list[Path]:
     """Regenerate the vocabulary files; return the paths written."""
     target = directory or ontology_dir() / "vocab"
+    # read every mapping file before writing anything: a typo is refused with nothing changed
+    lexicon, measures = Lexicon.load(), default_measures()
     target.mkdir(parents=True, exist_ok=True)
     write_links()  # the mapping set first: links.ttl is generated from it
     written = []
-    for name, (source, graph) in generated().items():
+    for name, (source, graph) in generated(lexicon, measures).items():
         path = target / name
         tmp = path.with_suffix(".ttl.tmp")
         tmp.write_text(
@@ -162,6 +165,17 @@ def write(directory: Path | None = None) -> list[Path]:
     return written
 
 
+def main() -> int:
+    """``python -m kg.rdf.vocab``: regenerate, list what was written; a bad mapping file is one
+    line naming it and exit 2, as in ``narcokg build`` (nothing is written before it is read)."""
+    try:
+        for p in write():
+            print(printable(str(p)), file=sys.stderr)
+    except KgError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
 if __name__ == "__main__":  # pragma: no cover
-    for p in write():
-        print(p, file=sys.stderr)
+    sys.exit(main())

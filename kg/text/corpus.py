@@ -23,7 +23,28 @@ from kg.resources import corpus_dir
 from kg.text.textfile import read_release_bytes
 
 METADATA_FILE = "releases.yaml"
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# \Z, not $: "$" also matches before a final newline, and "a\n" is not a safe id
+_ID_RE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+# What an entry may say. Anything else is refused with this list, so that a typo ("date:" for
+# "issued:") is an error rather than a release silently built without its date.
+ENTRY_KEYS = (
+    "id",
+    "file",
+    "issued",
+    "issued_note",
+    "title",
+    "publisher",
+    "language",
+    "original_language",
+    "translation_quality",
+    "sources",
+    "note",
+)
+# an absolute IRI (RFC 3987): a scheme, then no white space, controls or the characters
+# IRIs exclude; it becomes an RDF IRI, which a store refuses when it breaks these rules
+_IRI_RE = re.compile(r"\A[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|\\^`\x7f-\x9f]+\Z")
+_LANGUAGE_RE = re.compile(r"\A[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*\Z")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -95,6 +116,80 @@ def _parse_date(value: Any, path: Path, where: str) -> dt.date | None:
     return value
 
 
+def _kind(value: Any) -> str:
+    """How a YAML value reads to the person who wrote it, for an error message."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "empty" if value is None else type(value).__name__
+
+
+def _text_value(value: Any, key: str, path: Path, where: str, *, one_line: bool) -> None:
+    """Refuse a metadata value that is not text the graph can hold as a literal."""
+    if not isinstance(value, str):
+        raise InputError(path, f"{where}: {key} must be text, not {_kind(value)}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(path, f"{where}: {key} holds a lone surrogate (not a character)") from None
+    bad = _CONTROL_RE.search(value.replace("\n", "") if not one_line else value)
+    if bad is not None:
+        raise InputError(
+            path, f"{where}: {key} holds the control character U+{ord(bad.group()):04X}"
+        )
+
+
+def _check_entry(entry: dict[str, Any], path: Path, where: str) -> None:
+    """Refuse, with its line, an entry whose keys or values the graph could not hold.
+
+    Why here: these values become RDF terms after the store is opened; a bad one found then
+    would stop a build half-way, so every value is checked while the metadata is read.
+    """
+    unknown = sorted(str(k) for k in entry if k not in ENTRY_KEYS and k != _LINE)
+    if unknown:
+        raise InputError(
+            path,
+            f"{where}: unknown key {', '.join(unknown)} (allowed: {', '.join(ENTRY_KEYS)})",
+        )
+    rid = entry["id"]
+    if isinstance(rid, bool) or not isinstance(rid, (str, int)):
+        raise InputError(path, f"{where}: id must be text, not {_kind(rid)}")
+    for key in ("file", "title", "publisher"):
+        if entry.get(key) is not None:
+            _text_value(entry[key], key, path, where, one_line=True)
+    for key in ("issued_note", "translation_quality", "note"):
+        if entry.get(key) is not None:
+            _text_value(entry[key], key, path, where, one_line=False)
+    for key in ("language", "original_language"):
+        value = entry.get(key)
+        if value is not None and not (isinstance(value, str) and _LANGUAGE_RE.match(value)):
+            raise InputError(
+                path, f"{where}: {key} {value!r} is not a language tag such as en or zh-Hans"
+            )
+    sources = entry.get("sources")
+    if sources is None:
+        return
+    listed = [sources] if isinstance(sources, str) else sources
+    if not isinstance(listed, list):
+        raise InputError(
+            path, f"{where}: sources must be an IRI or a list of IRIs, not {_kind(sources)}"
+        )
+    for source in listed:
+        if not isinstance(source, str):
+            raise InputError(path, f"{where}: each source must be an IRI, not {_kind(source)}")
+        if not _IRI_RE.match(source):
+            raise InputError(
+                path,
+                f"{where}: source {source!r} is not an absolute IRI (a scheme such as https:, "
+                'no spaces, no < > " {{ }} | \\ ^ `)',
+            )
+
+
 def read_metadata(path: Path) -> dict[str, dict[str, Any]]:
     """Read a ``releases.yaml`` into ``{file name, or id for entries without one: entry}``.
 
@@ -132,6 +227,7 @@ def read_metadata(path: Path) -> dict[str, dict[str, Any]]:
         ids[rid] = line
         if not _ID_RE.match(rid):
             raise InputError(path, f"{where}: id is not a safe identifier")
+        _check_entry(entry, path, where)
         entry["issued"] = _parse_date(entry.get("issued"), path, where)
         key = str(entry["file"]) if entry.get("file") else rid
         if key in entries:
@@ -212,8 +308,9 @@ def iter_releases(paths: Iterable[Path] | None = None) -> Iterator[Release]:
     """Yield the releases found at ``paths`` (files or folders; default: the bundled corpus).
 
     A folder's ``releases.yaml`` supplies metadata for the files in it; a file given on its
-    own uses the ``releases.yaml`` beside it when that names it. A file the metadata does not
-    describe is read without it (unknown date) and carries a note saying so. Two files that
+    own uses the ``releases.yaml`` beside it when that names it. A release whose issue date is
+    unknown (no metadata, or an entry without ``issued``) carries a note saying so: its
+    periods without a stated year cannot be dated, and the user should know why. Two files that
     would get the same release id are refused, since one graph would silently replace the other.
     """
     targets = list(paths) if paths else [corpus_dir()]
@@ -237,6 +334,13 @@ def iter_releases(paths: Iterable[Path] | None = None) -> Iterator[Release]:
                 release = replace(
                     release, notes=(f"not described in {meta_path}; issued date unknown",)
                 )
+            elif entry is None:
+                release = replace(
+                    release, notes=(f"no {METADATA_FILE} beside it; issued date unknown",)
+                )
+            elif release.issued is None:
+                note = f"line {entry[_LINE]} of {meta_path} gives no issued date; date unknown"
+                release = replace(release, notes=(note,))
             if release.id in ids and ids[release.id] != file:
                 raise InputError(
                     file, f"release id {release.id} is also the id of {ids[release.id]}"
