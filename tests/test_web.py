@@ -304,14 +304,14 @@ def _raw(base: str, request: bytes, *, wait: float = 30) -> bytes:
 def test_malformed_requests_get_a_4xx_answer_not_a_dropped_connection(server: str) -> None:
     # Each request is sent whole and no further: a server closing a connection with bytes
     # still unread resets it (TCP), which could drop the answer before the test reads it.
-    bad_length = b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"
+    bad_length = b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n"
     assert _raw(server, bad_length).startswith(b"HTTP/1.1 400 ")
     assert _raw(server, b"NOT HTTP AT ALL\r\n\r\n").startswith(b"HTTP/1.1 400 ")
-    start = b"GET / HTTP/1.1\r\nHost: x\r\nX-Filler: "  # a head that never ends
+    start = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Filler: "  # a head that never ends
     endless = start + b"a" * (MAX_HEADER_BYTES + 1 - len(start))
     assert _raw(server, endless).startswith(b"HTTP/1.1 400 ")
     too_long = (
-        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
         b"Content-Length: 2000000\r\n\r\n"
     )
     assert _raw(server, too_long).startswith(b"HTTP/1.1 413 ")
@@ -320,7 +320,7 @@ def test_malformed_requests_get_a_4xx_answer_not_a_dropped_connection(server: st
 
 def test_an_idle_keep_alive_connection_is_closed_after_the_limit(server: str) -> None:
     start = time.monotonic()
-    answer = _raw(server, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    answer = _raw(server, b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 200 ")
     assert KEEP_ALIVE_SECONDS - 0.5 <= time.monotonic() - start < KEEP_ALIVE_SECONDS + 10
 

@@ -83,10 +83,24 @@ def local_path(iri: str) -> str | None:
     return None
 
 
-class Link(NamedTuple):
-    """Where an ``<a>`` goes and what it says (the template escapes both)."""
+def web_href(iri: str) -> str | None:
+    """``iri`` when a browser may follow it: this site's own paths and http(s) IRIs only.
 
-    href: str
+    Why: an IRI in the data can have any scheme; ``javascript:``, ``data:`` or ``vbscript:``
+    as an ``href`` would run code in the site's origin when clicked. Escaping does not help
+    there (the scheme is the attack), so other schemes are shown as text, never as links.
+    """
+    if iri.startswith("/") and not iri.startswith("//"):
+        return iri
+    scheme = iri.split(":", 1)[0].lower() if ":" in iri else ""
+    return iri if scheme in ("http", "https") else None
+
+
+class Link(NamedTuple):
+    """Where an ``<a>`` goes and what it says (the template escapes both); ``href`` is None
+    for an IRI that must not be a link (:func:`web_href`)."""
+
+    href: str | None
     text: str
 
 
@@ -138,7 +152,7 @@ class View:
 
     def link(self, iri: str, text: str | None = None) -> Link:
         """A link to a resource: local path for ours, the IRI for others."""
-        return Link(local_path(iri) or iri, text if text is not None else self.label(iri))
+        return Link(web_href(local_path(iri) or iri), text if text is not None else self.label(iri))
 
     def triples_about(self, iri: str) -> list[ox.Quad]:
         """Every quad with ``iri`` as subject, in any graph."""
@@ -245,7 +259,7 @@ def highlight(
         if f.reason:
             title += f" — {f.reason}"
         corrections = tuple(
-            Link(local_path(rev) or rev, f"corrected: {value or '?'}")
+            Link(web_href(local_path(rev) or rev), f"corrected: {value or '?'}")
             for rev, value in revisions.get(f.iri, ())
         )
         href = local_path(f.iri) or f.iri
@@ -282,7 +296,7 @@ def release_page(view: View, iri: str) -> str:
             ("issued", ", ".join(meta.get(f"{DCT}issued", []))),
             ("publisher", ", ".join(meta.get(f"{DCT}publisher", []))),
         ],
-        sources=meta.get(f"{DCT}source", []),
+        sources=[Link(web_href(s), s) for s in meta.get(f"{DCT}source", [])],
         summary=summary,
         parts=highlight(text, figures, view.revisions(), view),
         figures=[(f, view.link(f.indicator), view.link(f.iri, "figure")) for f in figures],
@@ -342,7 +356,9 @@ def figure_page(view: View, iri: str) -> str:
         "figure.html",
         title=f"Figure {one(f'{NKO}verbatim')} ({view.label(one(f'{NKO}indicator'))})",
         iri=iri,
-        back=Link((local_path(release) or release) + f"#f-{start_end}", view.label(release)),
+        back=Link(
+            web_href((local_path(release) or release) + f"#f-{start_end}"), view.label(release)
+        ),
         start_end=start_end,
         quote=quote[0] if quote else None,
         rows=rows,
@@ -445,7 +461,7 @@ def index_page(view: View) -> str:
         releases=[
             (r["issued"], view.link(r["r"], r["title"] or r["id"]), r["figures"]) for r in rows
         ],
-        graphs=[Link(f"{local_path(g) or g}?format=ttl", g) for g in graphs],
+        graphs=[Link(web_href(f"{local_path(g) or g}?format=ttl"), g) for g in graphs],
         vocabularies=[
             view.link(f"{NKGV}scheme/{name}", name)
             for name in ("jurisdictions", "substances", "operations", "indicators")
@@ -501,4 +517,5 @@ __all__ = [
     "release_figures",
     "resource_page",
     "sparql_page",
+    "web_href",
 ]
