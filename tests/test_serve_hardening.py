@@ -528,3 +528,26 @@ def test_other_hosts_and_origins_are_refused_and_the_rest_passes_through(
         assert status == 403
     finally:
         assert served.stop() == 0
+
+
+@pytest.mark.slow
+def test_a_malformed_content_length_gets_a_one_line_400(store: Path, tmp_path: Path) -> None:
+    """The proxy parses the request head itself now, so it must answer what Oxigraph answered."""
+    served = Served(store, tmp_path / "serve.log")
+    try:
+        for value in (b"abc", b"-5", b"5, 6", b"1e3"):
+            with socket.create_connection(("127.0.0.1", served.port), timeout=10) as s:
+                s.sendall(
+                    b"POST /query HTTP/1.1\r\nHost: 127.0.0.1:" + str(served.port).encode()
+                    + b"\r\nContent-Type: application/sparql-query\r\nContent-Length: " + value
+                    + b"\r\n\r\nASK {}"
+                )  # fmt: skip
+                answer = b""
+                while chunk := s.recv(4096):
+                    answer += chunk
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 400 "), (value, answer)
+            assert body.count(b"\n") <= 1 and body.strip(), (value, body)
+        assert served.query("ASK {}")[0] == 200  # and it goes on answering
+    finally:
+        assert served.stop() == 0
