@@ -20,14 +20,14 @@ from kg.extract.extractor import Extractor
 from kg.extract.lexicon import Lexicon
 from kg.extract.measures import default_measures
 from kg.extract.records import Extraction
-from kg.namespaces import VOCABULARY_GRAPH
+from kg.namespaces import VOCABULARY_GRAPH, release_graph
 from kg.publish.describe import publish
 from kg.publish.dumps import check_writable
 from kg.queries.catalogue import Query
 from kg.rdf.corrections import CorrectionRow, read_corrections
 from kg.rdf.ontology import load_ontology_graph
 from kg.store.corrections import apply_corrections
-from kg.store.embedded import put_graph_ntriples, replace_graph, store_at
+from kg.store.embedded import put_graph_ntriples, release_graph_names, replace_graph, store_at
 from kg.store.kept_answers import (
     Kept,
     KeptAnswers,
@@ -61,6 +61,7 @@ class BuildResult:
     releases: tuple[ReleaseSummary, ...]
     skipped_duplicates: tuple[str, ...]
     dumps: tuple[Path, ...]
+    held: int = 0  # release graphs in the store afterwards (this build's and earlier ones)
 
 
 def _quiet(_: str) -> None:
@@ -122,14 +123,15 @@ def build(
         progress(warning)
     summaries: list[ReleaseSummary] = []
     dumps: list[Path] = []
+    held: list[int] = []
     try:
         _store_and_dump(
             releases, store_dir, dump_dir, ontology, corrections, scoped, summaries, dumps,
-            progress=progress, jobs=jobs,
+            held, progress=progress, jobs=jobs,
         )  # fmt: skip
     except OSError as exc:
         raise _write_failure(exc, store_dir, dump_dir, written=len(summaries)) from None
-    return BuildResult(tuple(summaries), tuple(skipped), tuple(dumps))
+    return BuildResult(tuple(summaries), tuple(skipped), tuple(dumps), held[0] if held else 0)
 
 
 def _write_failure(
@@ -156,6 +158,7 @@ def _store_and_dump(
     scoped: list[Query],
     summaries: list[ReleaseSummary],
     dumps: list[Path],
+    held: list[int],
     *,
     progress: Progress,
     jobs: int | None,
@@ -196,6 +199,50 @@ def _store_and_dump(
         # queries then read far fewer of them (release_timeline at 10,000 releases: 1.2 s ->
         # 0.7 s, for 15 s of compaction)
         store.optimize()
+        held.append(len(release_graph_names(store)))
         if dump_dir is not None:
             # TriG, N-Quads, JSON-LD (+ context), Turtle per graph, then void.ttl describing them
             dumps.extend(publish(store, dump_dir, progress=progress))
+
+
+def remove(
+    ids: Iterable[str],
+    *,
+    store_dir: Path,
+    dump_dir: Path | None,
+    progress: Progress = _quiet,
+) -> int:
+    """Remove the release graphs of ``ids`` from the store; return how many graphs remain.
+
+    Everything derived from a release goes with it, so that store, kept answers, corrections
+    and dumps still agree: its kept answers are forgotten before its graph is dropped, the
+    corrections graph is made again for the releases that remain, and the dumps and their
+    description are written again (its per-graph Turtle file removed). An id the store does
+    not hold is refused, naming the closest ones, before anything changes.
+    """
+    from kg.publish.describe import graph_file
+    from kg.queries.domains import release_ids, unknown
+
+    wanted = list(dict.fromkeys(ids))
+    corrections = read_corrections()
+    if dump_dir is not None:
+        check_writable(dump_dir)
+    with (
+        store_at(store_dir, create=False) as store,
+        KeptAnswers.for_build(answers_path(store_dir), progress) as kept,
+    ):
+        held = release_ids(store)
+        for rid in wanted:
+            if rid not in held:
+                raise unknown("release", rid, held)
+        for rid in wanted:
+            graph = release_graph(rid)
+            kept.record(None, rid)  # forget first: a crash between leaves it missing, not stale
+            store.update(f"DROP SILENT GRAPH <{graph}>")
+            progress(f"removed {graph}")
+            if dump_dir is not None:
+                (dump_dir / graph_file(graph)).unlink(missing_ok=True)
+        apply_corrections(store, corrections, progress)
+        if dump_dir is not None:
+            publish(store, dump_dir, progress=progress)
+        return len(release_graph_names(store))

@@ -141,7 +141,11 @@ def main() -> None:
 def build(
     paths: tuple[Path, ...], store_dir: Path, dump_dir: Path | None, no_dump: bool, jobs: int | None
 ) -> None:
-    """Build the graph of PATHS (release files or folders; default: the bundled corpus)."""
+    """Build the graphs of the releases in PATHS (text files or folders of them).
+
+    Without PATHS the bundled corpus is built. Each release becomes one named graph; a release
+    built before is replaced. The dumps are written beside the store unless --no-dump is given.
+    """
     from kg.build import build as run_build
 
     target = None if no_dump else (dump_dir or store_dir.parent)
@@ -153,7 +157,33 @@ def build(
             f"{r.id}: {r.figures} figures ({r.malformed} malformed, {r.implausible} implausible), "
             f"{r.mentions} mentions ({r.unlinked} unlinked), {r.triples} triples"
         )
-    _progress(f"done: {len(result.releases)} release graphs in {store_dir}")
+    _progress(
+        f"done: {len(result.releases)} release graphs built; {store_dir} holds "
+        f"{result.held} release graphs"
+    )
+
+
+@main.command()
+@click.argument("ids", nargs=-1, required=True)
+@STORE_OPTION
+@click.option(
+    "--dump-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the dumps are (default: the store's parent folder).",
+)
+@click.option("--no-dump", is_flag=True, help="Do not write the dumps again.")
+def remove(ids: tuple[str, ...], store_dir: Path, dump_dir: Path | None, no_dump: bool) -> None:
+    """Remove the releases IDS from the store, with their kept answers and corrections.
+
+    The dumps and their description are written again without them.
+    """
+    from kg.build import remove as run_remove
+
+    target = None if no_dump else (dump_dir or store_dir.parent)
+    ids = tuple(_text(i, "release id") for i in ids)
+    left = run_remove(ids, store_dir=store_dir, dump_dir=target, progress=_progress)
+    _progress(f"done: {len(ids)} release graphs removed; {store_dir} holds {left}")
 
 
 @main.command()
@@ -171,8 +201,8 @@ def build(
     help="Processes that check release graphs (default: one per core; 1: no workers).",
 )
 def validate(store_dir: Path, reference: bool, jobs: int | None) -> None:
-    """Validate every release graph against shapes/ and the RDF Data Cube integrity constraints
-    IC-1…IC-21; exit 1 when it does not conform."""
+    """Validate every release graph against the project's SHACL shapes and the RDF Data Cube
+    integrity constraints IC-1 to IC-21; exit 1 when the data does not conform."""
     from kg.checks.releases import validate_all
     from kg.store.embedded import store_at
 
@@ -192,7 +222,10 @@ def validate(store_dir: Path, reference: bool, jobs: int | None) -> None:
 )
 @STORE_OPTION
 def check(fmt: str, store_dir: Path) -> None:
-    """Cross-release consistency findings; exit 1 when any is an error."""
+    """Report where releases contradict each other or themselves; exit 1 on any error.
+
+    Each finding names the figures it compares, their measure and area, and why.
+    """
     from kg.checks.crossrelease import check as run_check
     from kg.store.embedded import store_at
 
@@ -204,7 +237,8 @@ def check(fmt: str, store_dir: Path) -> None:
 
 @main.command()
 def reason() -> None:
-    """Check the ontology and vocabularies for consistency with HermiT; exit 3 if inconsistent."""
+    """Check the ontology and its vocabularies for consistency with the HermiT reasoner; exit 3
+    when they are inconsistent."""
     from kg.checks.reason import check_consistency
 
     report = check_consistency()
@@ -249,6 +283,8 @@ def _run_named_query(
     user: str | None = None,
     timeout: float | None = None,
 ) -> None:
+    from kg.queries.catalogue import load_queries
+    from kg.queries.domains import check_params
     from kg.queries.tables import format_table
     from kg.queries.watchdog import deadline
     from kg.store.embedded import store_at
@@ -262,23 +298,90 @@ def _run_named_query(
         return
     limit = f"query {name}: no answer within {timeout:g} s (--timeout)" if timeout else ""
     with deadline(timeout, limit), store_at(store_dir, create=False) as store:
+        check_params(store, params)  # an unknown release or measure is an error, not []
         table = answer(store, name, params, kept=answers_path(store_dir), note=_progress)
-    echo(format_table(table, fmt))
+    echo(format_table(table, fmt, numbers=load_queries()[name].numbers))
 
 
 @main.command()
 @click.option("--release", "release_id", default=None, help="Only this release (its id).")
+@click.option(
+    "--measure",
+    default=None,
+    help="Only this measure: its slug (drugs-seized), label or IRI.",
+)
+@click.option(
+    "--area", default=None, help="Only figures for this area: its code (CN-YN), name or IRI."
+)
+@click.option(
+    "--period",
+    default=None,
+    metavar="YYYY[-MM[-DD]][/...]",
+    help="Only figures whose period lies within these days (2023, 2023-01/2023-08).",
+)
+@click.option(
+    "--status",
+    type=click.Choice(["stated", "malformed", "implausible"]),
+    default=None,
+    help="Only figures of this status.",
+)
 @click.option("--format", "fmt", type=FORMAT_CHOICES, default="csv", show_default=True)
 @STORE_OPTION
 @ENDPOINT_OPTION
 @USER_OPTION
 def figures(
-    release_id: str | None, fmt: str, store_dir: Path, endpoint: str | None, user: str | None
+    release_id: str | None,
+    measure: str | None,
+    area: str | None,
+    period: str | None,
+    status: str | None,
+    fmt: str,
+    store_dir: Path,
+    endpoint: str | None,
+    user: str | None,
 ) -> None:
-    """Every figure as one row (queries/figures.rq over the stored graph)."""
+    """Print every figure as one row, with its labels, its sentence and its verified value.
+
+    The rows are those of the catalogue question `figures`, with the value a verified source
+    gives beside the stated one. The table format shows the columns a person reads; csv, json
+    and jsonl give every column with full IRIs (json with numbers as numbers).
+    """
+    from kg.queries.catalogue import load_queries
+    from kg.queries.domains import check_params, resolve
+    from kg.queries.figures_table import Filters, figures_table, parse_period, short_form
+    from kg.queries.tables import format_table
+    from kg.store.embedded import store_at
+    from kg.store.kept_answers import answer, answers_path
+
     params = {"release": _text(release_id, "--release")} if release_id else {}
-    echo = lambda s: click.echo(s, nl=False)  # noqa: E731
-    _run_named_query(store_dir, "figures", params, fmt, echo, endpoint=endpoint, user=user)
+    when = parse_period(period) if period else None
+    if endpoint is not None:
+        from kg.store.remote import Endpoint, run_remote_query
+
+        if measure or area:
+            raise KgError(None, "--measure and --area filter a local store only")
+        remote = Endpoint.from_options(endpoint, user=user, password=_password(user))
+        rows = run_remote_query(remote, "figures", params)
+        verified = run_remote_query(remote, "stated_vs_verified", params)
+        filters = Filters(period=when, status=status)
+    else:
+        with store_at(store_dir, create=False) as store:
+            check_params(store, params)
+            kept = answers_path(store_dir)
+            rows = answer(store, "figures", params, kept=kept, note=_progress)
+            verified = answer(store, "stated_vs_verified", params, kept=kept, note=_progress)
+            area_iri = resolve(store, "area", area) if area else None
+            filters = Filters(
+                measure=resolve(store, "measure", measure) if measure else None,
+                area_code=area_iri.rsplit("/", 1)[-1] if area_iri else None,
+                period=when,
+                status=status,
+            )
+    table = figures_table(rows, verified, filters)
+    if fmt == "table":
+        table = short_form(table)
+    numbers = (*load_queries()["figures"].numbers, "verified_value")
+    click.echo(format_table(table, fmt, numbers=numbers), nl=False)
 
 
 @main.command()
@@ -290,7 +393,8 @@ def figures(
 def mentions(
     release_id: str | None, fmt: str, store_dir: Path, endpoint: str | None, user: str | None
 ) -> None:
-    """Every entity mention with offsets and linked IRI (queries/mentions.rq)."""
+    """Print every mention of an agency, place, operation, substance or offence as one row,
+    with its offsets in the release text and the vocabulary entity it is linked to."""
     params = {"release": _text(release_id, "--release")} if release_id else {}
     echo = lambda s: click.echo(s, nl=False)  # noqa: E731
     _run_named_query(store_dir, "mentions", params, fmt, echo, endpoint=endpoint, user=user)
@@ -321,7 +425,10 @@ def query(
     endpoint: str | None,
     user: str | None,
 ) -> None:
-    """Run the question NAME from queries/ (without NAME or with --list: list them)."""
+    """Answer the catalogue question NAME (without NAME, or with --list, list the questions).
+
+    Parameters are bound as data, never pasted into the query text.
+    """
     from kg.errors import InputError
     from kg.queries.catalogue import load_queries
 
@@ -564,7 +671,7 @@ def web(
 )
 @STORE_OPTION
 def report(out: Path, store_dir: Path) -> None:
-    """Write one self-contained HTML file of charts (inline SVG, works offline)."""
+    """Write a report of charts as one self-contained HTML file that works offline."""
     from kg.publish.report import write_report
 
     _progress(f"wrote {write_report(store_dir, out)}")

@@ -94,7 +94,7 @@ def test_a_plain_text_file_without_metadata_builds(tmp_path: Path) -> None:
     lines = out.strip().splitlines()
     assert len(lines) == 2
     assert lines[1].startswith("local-news,")
-    assert ",17,17,NUM," in lines[1]
+    assert ",17,17,,NUM," in lines[1]  # verbatim, value, no verified value, unit
 
 
 def test_bad_input_is_one_line_exit_2_and_the_store_is_untouched(

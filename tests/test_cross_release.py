@@ -191,8 +191,10 @@ def test_corrections_graph_of_the_build(corpus: ox.Store) -> None:
 def test_stated_figures_are_unchanged_and_figures_lists_only_them(built: Path) -> None:
     out = narcokg("figures", "--release", R0, "--format", "json", "--store", str(built)).stdout
     by_start = {r["start"]: r for r in json.loads(out)}
-    assert (by_start["671"]["value"], by_start["671"]["status"]) == ("", "malformed")
-    assert (by_start["762"]["value"], by_start["762"]["status"]) == ("8.2", "stated")
+    assert (by_start[671]["value"], by_start[671]["status"]) == (None, "malformed")
+    assert (by_start[762]["value"], by_start[762]["status"]) == (8.2, "stated")
+    # the verified values of the corrections sit beside the stated ones, in the same row
+    assert (by_start[671]["verified_value"], by_start[762]["verified_value"]) == (26000, 16.5)
     assert len(by_start) == 57 and not any("correction/" in r["figure"] for r in by_start.values())
 
 

@@ -17,9 +17,10 @@ import pytest
 from tests.conftest import GOLD, narcokg
 
 COLUMNS = [
-    "release", "start", "end", "verbatim", "value", "unit", "measure", "qualifier", "status",
-    "area", "operation", "period_start", "period_end", "change_of", "direction", "substance",
-    "offence", "quote", "figure",
+    "release", "start", "end", "verbatim", "value", "verified_value", "unit", "measure",
+    "qualifier", "status", "area", "operation", "period_start", "period_end", "change_of",
+    "direction", "substance", "offence", "quote", "figure", "measure_label", "area_label",
+    "operation_label", "substance_label", "offence_label", "sentence",
 ]  # fmt: skip
 
 

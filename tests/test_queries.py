@@ -32,8 +32,11 @@ CAMPAIGN = f"{ID}operation/clean-source-cut-flow"
 FIGURE_COLUMNS = (
     "release", "start", "end", "verbatim", "value", "unit", "measure", "qualifier", "status",
     "area", "operation", "period_start", "period_end", "change_of", "direction", "substance",
-    "offence", "quote", "figure",
+    "offence", "quote", "figure", "measure_label", "area_label", "operation_label",
+    "substance_label", "offence_label", "sentence",
 )  # fmt: skip
+# what `narcokg figures` prints: the query's columns with the verified value after `value`
+CLI_FIGURE_COLUMNS = (*FIGURE_COLUMNS[:5], "verified_value", *FIGURE_COLUMNS[5:])
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +145,11 @@ def test_figures_malformed_row_exactly(store: ox.Store) -> None:
     assert first == (
         A, "72", "76", "9,26", "", "NUM", f"{ID}indicator/cases-solved", "exact", "malformed",
         "CN", "", "2023-01-01", "2023-08-31", "", "", "", "", "9,26",
-        f"{ID}release/{A}/figure/72-76",
+        f"{ID}release/{A}/figure/72-76", "cases solved", "China", "", "", "",
+        # its sentence (0-209 in the fixture): the whole text of release A
+        "During the Clean Source operation, from January to August police solved 9,26 drug cases,"
+        " up 6% year on year, and seized 8.2 tons of methamphetamine and 1,500 kilograms of"
+        " methamphetamine in Yunnan and Guangxi.",
     )  # fmt: skip
 
 
@@ -317,7 +324,7 @@ def test_cli_figures_and_query_on_the_fixture(tmp_path: Path) -> None:
     del disk
     out = narcokg("figures", "--format", "csv", "--release", B, "--store", str(path)).stdout
     reader = csv.DictReader(io.StringIO(out))
-    assert tuple(reader.fieldnames or ()) == FIGURE_COLUMNS
+    assert tuple(reader.fieldnames or ()) == CLI_FIGURE_COLUMNS
     assert [r["verbatim"] for r in reader] == ["2,500", "25%", "2", "300", "40%"]
     out = narcokg(
         "query", "malformed_figures", "--param", f"release={A}", "--format", "jsonl",

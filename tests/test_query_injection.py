@@ -95,8 +95,11 @@ def test_hostile_values_through_the_command_line(store: Path) -> None:
             ["figures", "--release", value, "--format", "json"],
         ):
             result = narcokg(*args, "--store", str(store), check=False)
-            assert result.returncode == 0, result.stderr
-            assert result.stdout == "[]\n", (value, result.stdout[:200])
+            # it names no release: one line saying so (not an empty table), nothing printed
+            assert result.returncode == 2, result.stderr
+            assert result.stdout == "", (value, result.stdout[:200])
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("error: no release "), lines
             runs += 1
     assert quads(store) == before
     record("query_injection", "command_line_runs", runs)

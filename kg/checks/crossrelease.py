@@ -46,9 +46,15 @@ PREFIX oa: <http://www.w3.org/ns/oa#>
 
 # Every figure of a release graph or the corrections graph, with what a finding shows of it.
 FIGURES = """
-SELECT ?f ?g ?release ?verbatim ?value ?unit ?qualifier ?direction ?status ?start WHERE {
+SELECT ?f ?g ?release ?verbatim ?value ?unit ?qualifier ?direction ?status ?start ?measure
+       ?area WHERE {
   GRAPH ?g {
     ?f a nko:Figure ; nko:statedIn ?r .
+    OPTIONAL { ?f nko:indicator ?measure }
+    OPTIONAL {
+      SELECT ?f (GROUP_CONCAT(REPLACE(STR(?a), "^.*/", ""); separator=";") AS ?area)
+      WHERE { ?f sdmx-dimension:refArea ?a } GROUP BY ?f
+    }
     OPTIONAL { ?f nko:verbatim ?verbatim }
     OPTIONAL { ?f nko:value ?value }
     OPTIONAL { ?f sdmx-attribute:unitMeasure ?unit }
@@ -222,13 +228,21 @@ class FigureRef:
     unit: str
     status: str
     start: str
+    direction: str = ""
+    measure: str = ""
+    area: str = ""
 
     def as_text(self) -> str:
-        """``000_x@671 "9,26" (malformed)``, for people."""
+        """``000_x@913 "4.24%" = -4.24 PERCENT (stated) drug-users-investigated change, CN``,
+        for people: a change that goes down is shown with its minus sign, as the finding's
+        reason states it, and the measure and area say what the figures count."""
         where = f"{self.release}@{self.start}" if self.start else self.release
         tag = "revised" if self.graph == CORRECTIONS_GRAPH else self.status
-        value = f" = {self.value} {self.unit}" if self.value else ""
-        return f'{where} "{self.verbatim}"{value} ({tag}) <{self.figure}>'
+        sign = "-" if self.direction == "down" and not self.value.startswith("-") else ""
+        value = f" = {sign}{self.value} {self.unit}" if self.value else ""
+        what = ", ".join(x for x in (self.measure, self.area) if x)
+        about = f" {what}" if what else ""
+        return f'{where} "{self.verbatim}"{value} ({tag}){about} <{self.figure}>'
 
 
 @dataclass(frozen=True)
@@ -355,6 +369,9 @@ def _figures(store: ox.Store) -> dict[str, _Fig]:
             unit=_local(row["unit"]),
             status=_local(row["status"]),
             start=row["start"],
+            direction=_local(row["direction"]),
+            measure=_local(row["measure"]),
+            area=row["area"],
         )
         out[row["f"]] = _Fig(
             ref, value, _local(row["unit"]), _local(row["qualifier"]), _local(row["direction"]),

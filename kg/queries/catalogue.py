@@ -41,6 +41,7 @@ class Query:
     params: tuple[str, ...]
     text: str
     scope: str = "store"
+    numbers: tuple[str, ...] = ()  # ``#+ numbers``: columns JSON gives as numbers, not text
 
 
 SCOPES = ("store", "release")
@@ -85,6 +86,9 @@ def parse_query(path: Path) -> Query:
     if not returns:
         raise InputError(path, "#+ returns: names no column")
     params = _parse_list(path, "params", headers.get("params", ""))
+    numbers = _parse_list(path, "numbers", headers.get("numbers", ""))
+    if set(numbers) - set(returns):
+        raise InputError(path, "#+ numbers: names a column #+ returns does not")
     scope = headers.get("scope", "store")
     if scope not in SCOPES:
         raise InputError(path, f"#+ scope: expected one of {', '.join(SCOPES)}, got {scope!r}")
@@ -102,6 +106,7 @@ def parse_query(path: Path) -> Query:
         params=params,
         text=text,
         scope=scope,
+        numbers=numbers,
     )
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from kg.errors import InputError
 
@@ -42,11 +45,34 @@ def _text_table(table: Table) -> str:
     return "\n".join(lines) + "\n"
 
 
-def format_table(table: Table, fmt: str) -> str:
+_INTEGER = re.compile(r"-?\d+\Z")
+_DECIMAL = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\Z")
+
+
+def _typed(value: str) -> Any:
+    """A numeric cell as a JSON number (an empty one as null); anything else stays text."""
+    if value == "":
+        return None
+    if _INTEGER.match(value):
+        return int(value)
+    if _DECIMAL.match(value):
+        return float(value)
+    return value
+
+
+def _json_rows(table: Table, numbers: Collection[str]) -> list[dict[str, Any]]:
+    return [
+        {c: (_typed(v) if c in numbers else v) for c, v in row.items()} for row in table.as_dicts()
+    ]
+
+
+def format_table(table: Table, fmt: str, *, numbers: Collection[str] = ()) -> str:
     """Render ``table`` as ``table`` (aligned text), ``csv``, ``json`` (array) or ``jsonl``.
 
-    CSV has a header row and ``\\n`` line endings; JSON objects keep the column order. The text
-    table is for people and may change; scripts should use the other three.
+    CSV has a header row and ``\\n`` line endings; JSON objects keep the column order, and the
+    ``numbers`` columns (a query's ``#+ numbers``) are JSON numbers, null when empty, so that
+    ``"start": 671`` is read as a number by any JSON reader. The text table is for people and
+    may change; scripts should use the other three.
     """
     if fmt == "table":
         return _text_table(table)
@@ -57,7 +83,8 @@ def format_table(table: Table, fmt: str) -> str:
         writer.writerows(table.rows)
         return out.getvalue()
     if fmt == "json":
-        return json.dumps(table.as_dicts(), ensure_ascii=False, indent=2) + "\n"
+        return json.dumps(_json_rows(table, numbers), ensure_ascii=False, indent=2) + "\n"
     if fmt == "jsonl":
-        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in table.as_dicts())
+        rows = _json_rows(table, numbers)
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     raise InputError(None, f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -1,0 +1,94 @@
+"""What the command line tells a user: complete help, honest counts, and removing a release.
+
+Real processes over real builds of the bundled corpus (two releases) in temporary folders.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from tests.conftest import narcokg
+
+R0, R3 = "000_a69edf0332bcabe2", "003_fa7d3ae810f620c8"
+G = "https://w3id.org/narcotics-kg/graph/"
+COMMANDS = (
+    "build", "validate", "check", "reason", "figures", "mentions", "query", "serve", "load",
+    "web", "report", "remove",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_is_sentences_about_what_the_command_does(command: str) -> None:
+    out = narcokg(command, "--help").stdout
+    summary = out.split("\n\n", 2)[1].strip()  # the paragraph after the usage line
+    assert summary[0].isupper() and summary.endswith((".", ")")), summary
+    for source in (".rq", "queries/", "shapes/", ".py"):
+        assert source not in out, (command, source)
+
+
+@pytest.fixture
+def data(built: Path, tmp_path: Path) -> Path:
+    """A copy of the bundled-corpus build, with its dumps and kept answers."""
+    folder = tmp_path / "data"
+    shutil.copytree(built.parent, folder, ignore=shutil.ignore_patterns(".narcokg-*"))
+    return folder
+
+
+def _graphs(store: Path) -> set[str]:
+    return {g.value.removeprefix(G) for g in ox.Store.read_only(str(store)).named_graphs()}
+
+
+@pytest.mark.slow
+def test_build_says_how_many_graphs_the_store_holds(data: Path, tmp_path: Path) -> None:
+    path = tmp_path / "extra.txt"
+    path.write_text("From May to June, Hainan police cracked 12 drug cases.\n", encoding="utf-8")
+    done = narcokg("build", str(path), "--store", str(data / "store"), "--no-dump")
+    assert done.stderr.splitlines()[-1] == (
+        f"done: 1 release graphs built; {data / 'store'} holds 3 release graphs"
+    )
+
+
+@pytest.mark.slow
+def test_remove_takes_a_release_and_everything_derived_from_it(data: Path) -> None:
+    store = data / "store"
+    assert {f"release/{R0}", f"release/{R3}"} <= _graphs(store)
+    done = narcokg("remove", R3, "--store", str(store))
+    assert done.stderr.splitlines()[-1] == f"done: 1 release graphs removed; {store} holds 1"
+    assert _graphs(store) == {f"release/{R0}", "vocabulary", "corrections"}
+    # the dumps and their description no longer hold it
+    assert not (data / "graph" / "release" / f"{R3}.ttl").exists()
+    assert (data / "graph" / "release" / f"{R0}.ttl").exists()
+    for name in ("narcotics-kg.nq", "narcotics-kg.trig", "void.ttl"):
+        assert R3 not in (data / name).read_text(encoding="utf-8"), name
+    graphs = {q.graph_name.value for q in ox.parse(path=str(data / "narcotics-kg.nq"))}
+    assert {g.removeprefix(G) for g in graphs} == _graphs(store)
+    # the kept answers cover exactly the store again: figures are answered from them
+    figures = narcokg("figures", "--store", str(store))
+    assert "kept answers not used" not in figures.stderr
+    assert {line.split(",", 1)[0] for line in figures.stdout.splitlines()[1:]} == {R0}
+    # the corrections of release 003 (if any) went with it; those of 000 stay
+    rows = ox.Store.read_only(str(store)).query(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{G}corrections> {{ ?r ?p ?o }}"
+        f" FILTER(CONTAINS(STR(?r), '{R3}')) }}"
+    )
+    assert next(iter(rows))["n"].value == "0"  # type: ignore[index,union-attr,arg-type]
+
+
+@pytest.mark.slow
+def test_removing_an_unknown_release_changes_nothing(data: Path) -> None:
+    store = data / "store"
+    before = sorted(str(q) for q in ox.Store.read_only(str(store)))
+    dumps = (data / "narcotics-kg.nq").read_bytes()
+    done = narcokg("remove", R0, "003_fa7d3ae810f620c9", "--store", str(store), check=False)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "error: no release '003_fa7d3ae810f620c9' in the store; did you mean 003_fa7d3ae810f620c8?"
+    )
+    assert sorted(str(q) for q in ox.Store.read_only(str(store))) == before
+    assert (data / "narcotics-kg.nq").read_bytes() == dumps
+    assert re.search(r"holds", done.stderr) is None
