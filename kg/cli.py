@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from kg.errors import KgError, printable
+from kg.resources import data_root
 
 STORE_OPTION = click.option(
     "--store",
@@ -117,7 +118,13 @@ def _text(value: str, option: str) -> str:
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="narcotics-kg")
+@click.version_option(
+    package_name="narcotics-kg",
+    # which ontology, lexicon and queries the command reads: a copy installed with the
+    # package (pip install .) or the checkout's own folders (pip install -e .)
+    prog_name="narcokg",
+    message=f"%(prog)s %(version)s (data: {data_root()})",
+)
 def main() -> None:
     """narcotics-kg: figures of China's anti-narcotics press releases as provenance-linked RDF."""
 

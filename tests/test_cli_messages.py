@@ -12,7 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from tests.conftest import narcokg
+from tests.conftest import ROOT, narcokg
 
 R0, R3 = "000_a69edf0332bcabe2", "003_fa7d3ae810f620c8"
 G = "https://w3id.org/narcotics-kg/graph/"
@@ -92,3 +92,83 @@ def test_removing_an_unknown_release_changes_nothing(data: Path) -> None:
     assert sorted(str(q) for q in ox.Store.read_only(str(store))) == before
     assert (data / "narcotics-kg.nq").read_bytes() == dumps
     assert re.search(r"holds", done.stderr) is None
+
+
+def test_version_names_the_data_folder_the_command_reads() -> None:
+    """Run from the checkout, the command reads the checkout's ontology, mappings and queries
+    (an editable install does the same; a plain install names its own copy)."""
+    out = narcokg("--version").stdout.strip()
+    assert re.fullmatch(r"narcokg \S+ \(data: .+\)", out), out
+    assert out.endswith(f"(data: {ROOT})")
+
+
+class _Oxigraph:
+    """The Oxigraph server binary on a free port of 127.0.0.1, over a fresh store."""
+
+    def __init__(self, folder: Path, *, read_only: bool) -> None:
+        import socket
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        location = folder / "remote"
+        ox.Store(str(location)).flush()
+        binary = str(Path(sys.executable).parent / "oxigraph")
+        mode = "serve-read-only" if read_only else "serve"
+        self.proc = subprocess.Popen(
+            [binary, mode, "--location", str(location), "--bind", f"127.0.0.1:{self.port}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.base + "/", timeout=2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("oxigraph did not start")
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+@pytest.mark.slow
+def test_load_into_a_read_only_server_does_not_blame_the_password(
+    data: Path, tmp_path: Path
+) -> None:
+    server = _Oxigraph(tmp_path, read_only=True)
+    try:
+        b = server.base
+        done = narcokg(
+            "load", "--endpoint", f"{b}/query", "--update", f"{b}/update",
+            "--graph-store", f"{b}/store", "--store", str(data / "store"), check=False,
+        )  # fmt: skip
+    finally:
+        server.stop()
+    assert done.returncode == 2
+    line = done.stderr.strip().splitlines()[-1]
+    assert "HTTP 403" in line and "it may be read-only" in line, line
+    assert "NARCOKG_PASSWORD" not in line
+
+
+@pytest.mark.slow
+def test_load_to_the_query_url_alone_says_which_urls_to_give(data: Path, tmp_path: Path) -> None:
+    server = _Oxigraph(tmp_path, read_only=False)
+    try:
+        done = narcokg(
+            "load", "--endpoint", f"{server.base}/query", "--store", str(data / "store"),
+            check=False,
+        )  # fmt: skip
+    finally:
+        server.stop()
+    assert done.returncode == 2
+    line = done.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"error: {server.base}/query?graph="), line
+    assert ": PUT failed: HTTP 404 Not Found" in line, line
+    assert "pass --graph-store and --update; Oxigraph: .../store and .../update" in line, line

@@ -434,6 +434,21 @@ def _server_said(body: bytes, redact: Redactor) -> str:
     return line
 
 
+# What a status most often means when loading, said beside it: a 403 is not always the
+# password (a read-only server answers it to everybody), and a 404/405 on a write usually means
+# the URL given is the query endpoint, which --update and --graph-store default to.
+_HINTS = {
+    401: " (check --user and NARCOKG_PASSWORD)",
+    403: " (the server refuses this request: it may be read-only, or this user may not write)",
+    404: " (is this the server's Graph Store or update URL? pass --graph-store and --update;"
+    " Oxigraph: .../store and .../update)",
+    405: " (this URL does not take this request: pass --graph-store and --update;"
+    " Oxigraph: .../store and .../update)",
+    501: " (this URL does not take this request: pass --graph-store and --update;"
+    " Oxigraph: .../store and .../update)",
+}
+
+
 def _describe(exc: BaseException, exchange: _Exchange) -> str:
     """One line for a transport failure (redacted again by the caller as a whole)."""
     redact = exchange.redactor()
@@ -443,7 +458,7 @@ def _describe(exc: BaseException, exchange: _Exchange) -> str:
         except (OSError, http.client.HTTPException):
             body = b""
         said = _server_said(body, redact)
-        hint = " (check --user and NARCOKG_PASSWORD)" if exc.code in (401, 403) else ""
+        hint = _HINTS.get(exc.code, "")
         return f"HTTP {exc.code} {redact(str(exc.reason))}{hint}" + (f": {said}" if said else "")
     if isinstance(exc, urllib.error.URLError):
         cause = exc.reason
