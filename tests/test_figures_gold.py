@@ -20,7 +20,7 @@ COLUMNS = [
     "release", "start", "end", "verbatim", "value", "verified_value", "unit", "measure",
     "qualifier", "status", "area", "operation", "period_start", "period_end", "change_of",
     "direction", "substance", "offence", "quote", "figure", "measure_label", "area_label",
-    "operation_label", "substance_label", "offence_label", "sentence",
+    "operation_label", "substance_label", "offence_label", "sentence", "role", "within",
 ]  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from functools import cache
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
+from kg.extract.lexicon import Lexicon
 from kg.extract.measures import default_measures
 from kg.extract.records import Extraction, Figure, Mention, Status
 from kg.namespaces import (
@@ -34,6 +35,7 @@ from kg.namespaces import (
     sentence_iri,
     span_iri,
 )
+from kg.rdf.roles import Role, roles
 from kg.text.numerals import format_decimal
 from kg.text.periods import Period
 
@@ -41,6 +43,13 @@ DATASET = NKGV["dataset/figures"]
 UNPARSED_DATASET = NKGV["dataset/unparsed-figures"]
 """Malformed figures (no value) are observations of their own data set (RDF Data Cube IC-14)."""
 QUOTE_CONTEXT = 32
+
+
+@cache
+def _broader() -> dict[str, str]:
+    """Each vocabulary entry's broader entry (drug trafficking → drug-related crime), which
+    decides whether one figure's offence or substance lies inside another's (kg/rdf/roles)."""
+    return {e.iri: e.broader for e in Lexicon.load().entries() if e.broader}
 
 
 @cache
@@ -99,7 +108,7 @@ def _coded(value: str | None) -> URIRef:
     return URIRef(value) if value else NOT_APPLICABLE
 
 
-def _figure(g: Graph, ex: Extraction, f: Figure) -> None:
+def _figure(g: Graph, ex: Extraction, f: Figure, role: Role) -> None:
     rid, text = ex.release.id, ex.release.text
     fig = URIRef(figure_iri(rid, f.start, f.end))
     span = _span(g, rid, text, f.start, f.end)
@@ -142,6 +151,9 @@ def _figure(g: Graph, ex: Extraction, f: Figure) -> None:
         g.add((fig, NKO.locality, Literal(f.locality)))
     if f.agency:
         g.add((fig, NKO.agency, URIRef(f.agency)))
+    g.add((fig, NKO.sumRole, NKGV[f"sum-role/{role.role}"]))
+    if role.within is not None:
+        g.add((fig, NKO.within, URIRef(figure_iri(rid, *role.within))))
 
 
 def _mention(g: Graph, ex: Extraction, m: Mention) -> None:
@@ -197,8 +209,11 @@ def to_graph(ex: Extraction, *, into: Graph | None = None) -> Graph:
         g.add((pos, RDF.type, OA.TextPositionSelector))
         g.add((pos, OA.start, Literal(s.start, datatype=XSD.nonNegativeInteger)))
         g.add((pos, OA.end, Literal(s.end, datatype=XSD.nonNegativeInteger)))
+    issued = ex.release.issued.isoformat() if ex.release.issued else None
+    # what each figure is in a sum (kg/rdf/roles.py)
+    summing = roles(ex.figures, issued, _broader())
     for f in ex.figures:
-        _figure(g, ex, f)
+        _figure(g, ex, f, summing[(f.start, f.end)])
     for m in ex.mentions:
         _mention(g, ex, m)
     return g
