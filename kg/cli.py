@@ -243,12 +243,34 @@ def check(fmt: str, store_dir: Path) -> None:
 
 
 @main.command()
-def reason() -> None:
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Check the ontology and vocabularies as this store holds them (its vocabulary graph) "
+    "instead of the project's files.",
+)
+def reason(store_dir: Path | None) -> None:
     """Check the ontology and its vocabularies for consistency with the HermiT reasoner; exit 3
     when they are inconsistent."""
     from kg.checks.reason import check_consistency
 
-    report = check_consistency()
+    ontology = None
+    if store_dir is not None:
+        import pyoxigraph as ox
+        from rdflib import Graph
+
+        from kg.namespaces import VOCABULARY_GRAPH
+        from kg.store.embedded import store_at
+
+        with store_at(store_dir, create=False) as store:
+            graph = ox.NamedNode(str(VOCABULARY_GRAPH))
+            nt = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
+        ontology = Graph().parse(data=nt.decode("utf-8"), format="nt")
+        if not len(ontology):
+            raise KgError(store_dir, "the store holds no vocabulary graph; run `narcokg build`")
+    report = check_consistency(ontology=ontology)
     click.echo(report.message)
     sys.exit(0 if report.consistent else 3)
 

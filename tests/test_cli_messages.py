@@ -172,3 +172,11 @@ def test_load_to_the_query_url_alone_says_which_urls_to_give(data: Path, tmp_pat
     assert line.startswith(f"error: {server.base}/query?graph="), line
     assert ": PUT failed: HTTP 404 Not Found" in line, line
     assert "pass --graph-store and --update; Oxigraph: .../store and .../update" in line, line
+
+
+@pytest.mark.slow
+def test_reason_checks_the_vocabulary_a_store_holds(built: Path) -> None:
+    triples = len(list(ox.Store.read_only(str(built)).quads_for_pattern(
+        None, None, None, ox.NamedNode(f"{G}vocabulary"))))  # fmt: skip
+    done = narcokg("reason", "--store", str(built))
+    assert done.stdout.strip() == f"consistent: HermiT found no contradiction in {triples} triples"
