@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import functools
 import re
+import urllib.parse
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -50,6 +51,7 @@ DIMENSIONS = (
     ("qualifier", f"{NKO}qualifier"),
     ("status", f"{NKO}status"),
 )
+ROW_LIMIT = 1000  # rows the query process sends for the HTML table (kg.publish.web)
 DEFAULT_QUERY = (
     "PREFIX nko: <https://w3id.org/narcotics-kg/ontology#>\n"
     "SELECT ?figure ?verbatim ?value WHERE {\n"
@@ -444,8 +446,10 @@ def _short(iri: str) -> str:
     return iri
 
 
-def index_page(view: View) -> str:
-    """The releases, with their figure counts, and where to go next."""
+def index_page(view: View, downloads: Sequence[str] = (), report: bool = False) -> str:
+    """The releases, with their figure counts, and where to go next: the named graphs, the
+    vocabularies, the files under ``/download/`` (``downloads``, paths as the current view
+    lists them) and the report at ``/report`` when ``report``."""
     rows = view.select(
         "PREFIX nko: <https://w3id.org/narcotics-kg/ontology#>\n"
         "PREFIX dcterms: <http://purl.org/dc/terms/>\n"
@@ -466,6 +470,10 @@ def index_page(view: View) -> str:
             view.link(f"{NKGV}scheme/{name}", name)
             for name in ("jurisdictions", "substances", "operations", "indicators")
         ],
+        downloads=[
+            Link(web_href("/download/" + urllib.parse.quote(rel)), rel) for rel in downloads
+        ],
+        report=report,
     )
 
 
@@ -483,18 +491,42 @@ def resource_page(view: View, iri: str) -> str:
     return entity_page(view, iri)
 
 
-def sparql_page(query: str, result: dict[str, Any] | None, error: str | None) -> str:
+def result_cell(kind: str, text: str) -> Link | str:
+    """A cell of the results table: an IRI as a link (this dataset's to its own page under
+    ``/id/`` or ``/graph/``, an http(s) IRI outward, any other scheme as text: :func:`web_href`),
+    anything else as its text."""
+    if kind == "iri":
+        return Link(web_href(local_path(text) or text), text)
+    return text
+
+
+def sparql_page(
+    query: str,
+    result: dict[str, Any] | None,
+    error: str | None,
+    where: tuple[str, int] | None = None,
+) -> str:
     """The query form, with the results of ``query`` when there are some.
 
     ``result`` is what the query process sends back for a page: ``{"boolean": b}``,
-    ``{"triples": "<N-Triples>"}`` or ``{"head": [names], "rows": [[cells]]}``.
+    ``{"triples": "<Turtle>"}`` or ``{"head": [names], "rows": [[[kind, text], ...]], "more":
+    b}`` (see ``web._cell``). ``where`` is the line and column a syntax error points at.
     """
+    if result is not None and "rows" in result:
+        rows = [[result_cell(kind, text) for kind, text in row] for row in result["rows"]]
+        result = {**result, "rows": rows}
+    caret = None
+    if where is not None:
+        line, column = where
+        caret = (line, " " * max(column - 1, 0) + "^")
     return render(
         "sparql.html",
         title="SPARQL query",
         query=query or DEFAULT_QUERY,
         result=result,
         error=error,
+        caret=caret,
+        row_limit=ROW_LIMIT,
     )
 
 
@@ -516,6 +548,7 @@ __all__ = [
     "not_found_page",
     "release_figures",
     "resource_page",
+    "result_cell",
     "sparql_page",
     "web_href",
 ]

@@ -6,17 +6,25 @@ IRI under its own host as ``/id/...``: HTML for a browser (Jinja2 templates, ``p
 Turtle, JSON-LD (compacted with the dumps' context) or N-Triples by the ``Accept`` header
 (RFC 9110 §12.5.1) or ``?format=``. Named graphs are served as ``/graph/...``, the dumps as
 ``/download/...``, the VoID/DCAT description at ``/.well-known/void`` (RFC 8615; VoID §7.2)
-with this server's SPARQL endpoint added, the ontology's HTML documentation at ``/ontology``.
+with this server's SPARQL endpoint added, the ontology's HTML documentation at ``/ontology``,
+and the charts of ``narcokg report`` at ``/report`` when a ``report.html`` lies beside the dumps.
 
 It binds 127.0.0.1 only and answers only requests whose ``Host`` names that address (DNS
 rebinding: a page of another site that resolves its own name to 127.0.0.1 gets a 400). Every
 request is answered from one consistent view of the store and its dumps
 (:mod:`kg.publish.webview`), renewed after a rebuild. ``/download`` serves only the files the
-dataset description lists. SPARQL queries (SELECT, ASK, CONSTRUCT; updates cannot even be
-parsed as queries) run in a child process that is killed after a timeout and refused memory
-past a cap, at most ``max_queries`` at once, so one runaway query cannot hold the server;
-federated queries (``SERVICE``) are refused unless the operator allows the endpoint, since
-the server would otherwise call any address for whoever sends the query. uvicorn parses HTTP
+dataset description lists.
+
+``/sparql`` answers SELECT, ASK, CONSTRUCT and DESCRIBE in the format the client negotiates
+(``Accept`` with q-values, or ``?format=``): SPARQL results as JSON, XML, CSV, TSV or an HTML
+table; graphs as Turtle, N-Triples, JSON-LD (compacted like the rest of the site) or RDF/XML.
+The default graph is the union of the named graphs (the data has no triple outside them), unless
+the query names its own dataset with ``FROM``. An update is refused as one (the store is read-only
+anyway), a syntax error says its line and column. Queries run in a child process that is killed
+after a timeout and refused memory past a cap, at most ``max_queries`` at once, so one runaway
+query cannot hold the server; federated queries (``SERVICE``) are refused unless the operator
+allows the endpoint, since the server would otherwise call any address for whoever sends the
+query. uvicorn parses HTTP
 (h11) and enforces the limits below; a request it cannot parse gets a 400, a body over
 ``MAX_BODY_BYTES`` a 413, a method a path does not take a 405
 (docs/decisions/20261128-web-starlette-jinja2.md).
@@ -37,6 +45,7 @@ import sys
 import threading
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -64,6 +73,7 @@ from kg.publish.describe import (
 from kg.publish.webview import ServedView, Views
 from kg.queries.federation import FederationRefused, refuse_federation
 from kg.resources import ontology_dir
+from kg.store.proxy import names_dataset
 from kg.store.serve import clean_stale_snapshots
 
 BASE = "https://w3id.org/narcotics-kg/"
@@ -83,25 +93,81 @@ FORMAT_ALIASES = {
     "n-triples": "nt",
     "html": "html",
 }
-MEDIA = {
-    "text/html": "html",
-    "application/xhtml+xml": "html",
-    "text/turtle": "ttl",
-    "application/x-turtle": "ttl",
-    "application/ld+json": "jsonld",
-    "application/n-triples": "nt",
-    "text/plain": "nt",
+# (media type, kind) in the server's order of preference: a wildcard gets the first it covers
+MEDIA = (
+    ("text/html", "html"),
+    ("application/xhtml+xml", "html"),
+    ("text/turtle", "ttl"),
+    ("application/x-turtle", "ttl"),
+    ("application/ld+json", "jsonld"),
+    ("application/n-triples", "nt"),
+    ("text/plain", "nt"),
+)
+# /sparql: what SELECT and ASK answer in, and what CONSTRUCT and DESCRIBE answer in
+RESULT_MEDIA = (
+    ("application/sparql-results+json", "json"),
+    ("application/sparql-results+xml", "xml"),
+    ("text/csv", "csv"),
+    ("text/tab-separated-values", "tsv"),
+    ("text/html", "html"),
+    ("application/json", "json"),
+    ("application/xml", "xml"),
+    ("application/xhtml+xml", "html"),
+)
+GRAPH_MEDIA = (
+    ("text/turtle", "ttl"),
+    ("application/n-triples", "nt"),
+    ("application/ld+json", "jsonld"),
+    ("application/rdf+xml", "rdfxml"),
+    ("text/html", "html"),
+    ("application/x-turtle", "ttl"),
+    ("text/plain", "nt"),
+    ("application/xml", "rdfxml"),
+    ("application/xhtml+xml", "html"),
+)
+RESULT_TYPES = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv; charset=utf-8",
+    "tsv": "text/tab-separated-values; charset=utf-8",
 }
+GRAPH_TYPES = {
+    "ttl": "text/turtle; charset=utf-8",
+    "nt": "application/n-triples; charset=utf-8",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+}
+# ?format= on /sparql: a short name or one of the media types above
+RESULT_FORMATS = {"json": "json", "srj": "json", "xml": "xml", "srx": "xml", "csv": "csv"}
+RESULT_FORMATS |= {"tsv": "tsv", "html": "html"}
+GRAPH_FORMATS = {"ttl": "ttl", "turtle": "ttl", "nt": "nt", "ntriples": "nt", "n-triples": "nt"}
+GRAPH_FORMATS |= {"jsonld": "jsonld", "json-ld": "jsonld", "json": "jsonld", "html": "html"}
+GRAPH_FORMATS |= {"rdfxml": "rdfxml", "rdf-xml": "rdfxml", "rdf": "rdfxml", "xml": "rdfxml"}
+QUERY_FAMILY = {"SELECT": "results", "ASK": "results", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
+UPDATE_FORMS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+)
+READ_ONLY = (
+    "updates are not accepted: this endpoint is read-only "
+    "(it answers SELECT, ASK, CONSTRUCT and DESCRIBE queries)"
+)
+REPORT_FILE = "report.html"  # `narcokg report`'s default name, served at /report
 DOWNLOAD_TYPES = {
     "trig": "application/trig",
     "nq": "application/n-quads",
     "ttl": "text/turtle",
     "jsonld": "application/ld+json",
 }
-ROW_LIMIT = 1000
-_KEYWORD = re.compile(
-    r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(\w+)", re.IGNORECASE
+ROW_LIMIT = pages.ROW_LIMIT  # rows of an HTML results table (the other formats give every row)
+# the prologue of a query or update: space, comments, PREFIX and BASE declarations
+_PROLOGUE = re.compile(
+    r"\s+|#[^\r\n]*|PREFIX\s+[^\s:]*:\s*<[^<>\s]*>|BASE\s*<[^<>\s]*>", re.IGNORECASE
 )
+_FORM = re.compile(r"[A-Za-z]+")
+_POSITION = re.compile(r"error at (\d+):(\d+):\s*(.*)", re.DOTALL)
+_MESSAGE_CHARS = 400
+# a token of the parser's "expected one of" list: a quoted token, a character class, a word
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\[(?:\'(?:[^\'\\]|\\.)*\'|[^\]\'])*\]|[^,]+')
 
 # The server's limits (docs/decisions/20261128-web-starlette-jinja2.md). To change one, edit it
 # here or pass it to serve(); to run under another ASGI server, give it create_app(...).
@@ -115,15 +181,15 @@ REFRESH_SECONDS = 2.0  # how often the server looks for a rebuild of the store o
 LOCAL_HOSTS = ("127.0.0.1", "localhost")  # the Host names a request may give (any port)
 
 
-def negotiate(accept: str | None, fmt: str | None) -> str | None:
-    """``html``/``ttl``/``jsonld``/``nt`` from ``?format=`` or the Accept header; None = 406."""
-    if fmt:
-        return FORMAT_ALIASES.get(fmt.lower())
-    if not accept or not accept.strip():
-        return "html"
-    best: tuple[float, int, str] | None = None
+def _accept_ranges(accept: str) -> list[tuple[str, str, float, int]]:
+    """The media ranges of an Accept header: (type, subtype, q, position), lower-case."""
+    ranges = []
     for order, part in enumerate(accept.split(",")):
         media, *params = (p.strip() for p in part.split(";"))
+        media = "*/*" if media == "*" else media.lower()  # "*" alone: sent by some clients
+        kind, slash, sub = media.partition("/")
+        if not slash or not kind or not sub:
+            continue
         q = 1.0
         for p in params:
             key, _, val = p.partition("=")
@@ -132,38 +198,237 @@ def negotiate(accept: str | None, fmt: str | None) -> str | None:
                     q = float(val)
                 except ValueError:
                     q = 0.0
-        media = media.lower()
-        kind = MEDIA.get(media) or ("html" if media in ("*/*", "text/*") else None)
-        if kind is None or q <= 0:
+        ranges.append((kind, sub, min(q, 1.0) if math.isfinite(q) else 0.0, order))
+    return ranges
+
+
+def choose(accept: str | None, offered: Sequence[tuple[str, str]]) -> str | None:
+    """The kind of the offered media type that ``accept`` prefers; None when it takes none.
+
+    RFC 9110 §12.5.1: each offered type gets the q of the most specific range that matches it
+    (``text/csv`` before ``text/*`` before ``*/*``), so ``text/html;q=0, */*`` refuses HTML and
+    takes anything else; a q of 0 refuses. Between equal q the type named more specifically
+    wins, then the one the client lists first, then the server's order (``offered``), which is
+    also what no Accept header at all gets.
+    """
+    if not accept or not accept.strip():
+        return offered[0][1] if offered else None
+    ranges = _accept_ranges(accept)
+    best: tuple[tuple[float, int, int, int], str] | None = None
+    for index, (media, kind) in enumerate(offered):
+        main, _, sub = media.partition("/")
+        match: tuple[int, float, int] | None = None  # (specificity, q, position)
+        for r_main, r_sub, q, order in ranges:
+            if (r_main, r_sub) == (main, sub):
+                specificity = 2
+            elif r_main == main and r_sub == "*":
+                specificity = 1
+            elif (r_main, r_sub) == ("*", "*"):
+                specificity = 0
+            else:
+                continue
+            if match is None or specificity > match[0]:
+                match = (specificity, q, order)
+        if match is None or match[1] <= 0:
             continue
-        rank = (q, -order, kind)
-        if best is None or rank[:2] > best[:2]:
-            best = rank
-    return best[2] if best else None
+        rank = (match[1], match[0], -match[2], -index)
+        if best is None or rank > best[0]:
+            best = (rank, kind)
+    return best[1] if best else None
+
+
+def negotiate(accept: str | None, fmt: str | None) -> str | None:
+    """``html``/``ttl``/``jsonld``/``nt`` from ``?format=`` or the Accept header; None = 406."""
+    if fmt:
+        return FORMAT_ALIASES.get(fmt.lower())
+    return choose(accept, MEDIA)
 
 
 def query_form(query: str) -> str:
-    """The query's form (SELECT, ASK, CONSTRUCT, DESCRIBE...), upper-case; '' if unknown."""
-    stripped = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
-    match = _KEYWORD.match(stripped)
-    return match.group(1).upper() if match else ""
+    """The first keyword after the prologue, upper-case: the query's form (SELECT, ASK,
+    CONSTRUCT, DESCRIBE) or an update's first operation (INSERT, DROP...); '' if none."""
+    at = 0
+    while (found := _PROLOGUE.match(query, at)) is not None and found.end() > at:
+        at = found.end()
+    word = _FORM.match(query, at)
+    return word.group().upper() if word else ""
 
 
-def _cell(term: object) -> str:
-    """A result cell as a person reads it: a literal's text, an IRI, ``_:b`` for a blank."""
+@dataclass(frozen=True)
+class Wanted:
+    """What a /sparql request accepts: a kind of ``RESULT_MEDIA`` for SELECT and ASK, one of
+    ``GRAPH_MEDIA`` for CONSTRUCT and DESCRIBE; None where nothing is acceptable (406)."""
+
+    results: str | None
+    graph: str | None
+
+    @classmethod
+    def of(cls, accept: str | None, fmt: str | None) -> Wanted:
+        """From ``?format=`` (a short name or a media type) if given, else the Accept header."""
+        if fmt:
+            name = fmt.strip().lower()
+            return cls(
+                RESULT_FORMATS.get(name) or dict(RESULT_MEDIA).get(name),
+                GRAPH_FORMATS.get(name) or dict(GRAPH_MEDIA).get(name),
+            )
+        return cls(choose(accept, RESULT_MEDIA), choose(accept, GRAPH_MEDIA))
+
+    def html(self, form: str) -> bool:
+        """Whether errors about a query of ``form`` are best shown on the query page."""
+        family = QUERY_FAMILY.get(form)
+        if family is not None:
+            return (self.results if family == "results" else self.graph) == "html"
+        return "html" in (self.results, self.graph)
+
+
+def unacceptable(family: str | None) -> str:
+    """The 406 message: what a query of ``family`` ("results", "graph"; None: either) is
+    available as, by media type and by ``?format=`` name."""
+    lines = []
+    if family in ("results", None):
+        lines.append(
+            "SELECT and ASK results are available as application/sparql-results+json, "
+            "application/sparql-results+xml, text/csv, text/tab-separated-values or text/html "
+            "(?format=json, xml, csv, tsv or html)"
+        )
+    if family in ("graph", None):
+        lines.append(
+            "CONSTRUCT and DESCRIBE results are available as text/turtle, "
+            "application/n-triples, application/ld+json, application/rdf+xml or text/html "
+            "(?format=ttl, nt, jsonld, rdfxml or html)"
+        )
+    return "none of the formats asked for; " + "; ".join(lines)
+
+
+def _expected(text: str) -> str:
+    """The parser's "expected one of …" in words: its quoted tokens and keywords as they are,
+    its character classes (printed as Rust ranges, hundreds of characters long) as "a digit",
+    "a letter" or "more text"."""
+    found = re.match(r"expected (?:one of )?(.*)", text)
+    if found is None:
+        return text
+    words: list[str] = []
+    for token in _TOKEN.findall(found.group(1)):
+        token = token.strip()
+        if token.startswith("["):
+            if "'0'" in token:
+                token = "a digit"
+            elif "'A'" in token or "'a'" in token:
+                token = "a letter"
+            elif token == "[_]":  # any character: the text ended too early
+                token = "more text"
+            else:
+                continue
+        if token and token not in words:
+            words.append(token)
+    if not words:
+        return text
+    return "expected " + (words[0] if len(words) == 1 else "one of " + ", ".join(words))
+
+
+def syntax_message(error: str, query: str | None = None) -> str:
+    """pyoxigraph's parse error (``error at 3:47: expected …``, line and column counted from 1,
+    the column in characters of the text as sent) as ``syntax error at line 3, column 47:
+    expected …``, one line, with what stands there in ``query`` when it is given."""
+    text = " ".join(error.split())
+    found = _POSITION.match(text)
+    if found is None:
+        message = f"syntax error: {text}"
+    else:
+        line, column, rest = found.groups()
+        message = f"syntax error at line {line}, column {column}: {_expected(rest)}"
+        if query is not None:
+            lines = query.split("\n")
+            number, at = int(line), int(column)
+            there = lines[number - 1][at - 1 :].strip() if number <= len(lines) else ""
+            if not there and number >= len(lines) and at > len(lines[-1]):
+                shown = "the end of the query"
+            else:
+                shown = f"“{there[:20]}”" if there else "nothing more on that line"
+            message = f"{message}; found {shown}"
+    if len(message) > _MESSAGE_CHARS:
+        message = message[: _MESSAGE_CHARS - 1].rstrip() + "…"
+    return message
+
+
+def error_position(query: str, message: str) -> tuple[str, int] | None:
+    """(the line, the column) a syntax error message points at, to show it under the form."""
+    found = re.match(r"syntax error at line (\d+), column (\d+)", message)
+    if found is None:
+        return None
+    lines = query.split("\n")
+    number, column = int(found.group(1)), int(found.group(2))
+    if not 1 <= number <= len(lines):
+        return None
+    return lines[number - 1].rstrip("\r"), column
+
+
+def _cell(term: object) -> tuple[str, str]:
+    """A result cell for the HTML table: (kind, text), kind ``iri`` (the page links it),
+    ``blank`` (``_:b``), ``literal`` (its text), ``triple`` or ``""`` (unbound)."""
+    if isinstance(term, ox.NamedNode):
+        return "iri", term.value
     if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, (ox.NamedNode, ox.Literal)):
-        return term.value
-    return "" if term is None else str(term)
+        return "blank", f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        return "literal", term.value
+    return ("", "") if term is None else ("triple", str(term))
 
 
-def _run_query(store_dir: str, query: str, kind: str, conn: Any, memory_mb: int = 0) -> None:
+_RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+
+
+def _answer(result: object, results: str | None, graph: str | None) -> tuple[str, str, Any]:
+    """What the query process sends back for ``result`` in the kinds asked for."""
+    if isinstance(result, (ox.QueryBoolean, ox.QuerySolutions)):
+        if results is None:
+            return "unacceptable", "results", ""
+        if results != "html":
+            body = result.serialize(format=_RESULT_FORMATS[results])
+            return "ok", RESULT_TYPES[results], body
+        if isinstance(result, ox.QueryBoolean):
+            return "ok", "html", json.dumps({"boolean": bool(result)})
+        names = [v.value for v in result.variables]
+        rows, more = [], False
+        for i, row in enumerate(result):
+            if i >= ROW_LIMIT:
+                more = True
+                break
+            rows.append([_cell(row[n]) for n in names])
+        return "ok", "html", json.dumps({"head": names, "rows": rows, "more": more})
+    if graph is None:
+        return "unacceptable", "graph", ""
+    triples = list(result)  # type: ignore[call-overload]
+    if graph == "html":
+        text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
+        return "ok", "html", json.dumps({"triples": text.decode("utf-8")})
+    if graph == "rdfxml":
+        body = ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES) or b""
+    else:
+        body = Site.serialize(triples, graph)
+    return "ok", GRAPH_TYPES[graph], body
+
+
+def _run_query(
+    store_dir: str,
+    query: str,
+    wanted: tuple[str | None, str | None],
+    union: bool,
+    conn: Any,
+    memory_mb: int = 0,
+) -> None:
     """Child process: run ``query`` on a read-only store; send (status, type, body) back.
 
-    With ``memory_mb`` the process may allocate that much and no more (``RLIMIT_DATA``: the
-    heap and private mappings, not the store's memory-mapped files); past it the allocation
-    fails, Oxigraph aborts, and the parent answers 503 for this query alone.
+    ``wanted`` is the kind of answer for solutions and for graphs (:class:`Wanted`); ``union``
+    makes the default graph the union of the named graphs. With ``memory_mb`` the process may
+    allocate that much and no more (``RLIMIT_DATA``: the heap and private mappings, not the
+    store's memory-mapped files); past it the allocation fails, Oxigraph aborts, and the parent
+    answers 503 for this query alone.
     """
     import os
     import resource
@@ -176,31 +441,12 @@ def _run_query(store_dir: str, query: str, kind: str, conn: Any, memory_mb: int 
     os.dup2(devnull, 2)
     try:
         store = ox.Store.read_only(store_dir)
-        result = store.query(query)
-        if isinstance(result, ox.QueryBoolean):
-            if kind == "html":
-                conn.send(("ok", "html", json.dumps({"boolean": bool(result)})))
-            else:
-                body = result.serialize(format=ox.QueryResultsFormat.JSON)
-                conn.send(("ok", "application/sparql-results+json", body))
-        elif isinstance(result, ox.QuerySolutions):
-            if kind == "html":
-                names = [v.value for v in result.variables]
-                rows = []
-                for i, row in enumerate(result):
-                    if i >= ROW_LIMIT:
-                        break
-                    rows.append([_cell(row[n]) for n in names])
-                conn.send(("ok", "html", json.dumps({"head": names, "rows": rows})))
-            else:
-                body = result.serialize(format=ox.QueryResultsFormat.JSON)
-                conn.send(("ok", "application/sparql-results+json", body))
-        else:
-            body = ox.serialize(result, format=ox.RdfFormat.N_TRIPLES) or b""
-            if kind == "html":
-                conn.send(("ok", "html", json.dumps({"triples": body.decode("utf-8")})))
-            else:
-                conn.send(("ok", "application/n-triples", body))
+        try:
+            result = store.query(query, use_default_graph_as_union=union)
+        except SyntaxError as exc:  # the parser's, with its position in the text as sent
+            conn.send(("syntax", "text/plain", syntax_message(str(exc), query)))
+            return
+        conn.send(_answer(result, *wanted))
     except MemoryError:
         conn.send(("memory", "text/plain", ""))
     except Exception as exc:  # the child reports any failure as text, never a traceback page
@@ -300,15 +546,26 @@ class Site:
 
     # --- SPARQL ----------------------------------------------------------------------------
     def sparql(
-        self, query: str, kind: str, view: ServedView | None = None
+        self, query: str, kind: str | Wanted, view: ServedView | None = None
     ) -> tuple[int, str, bytes | dict[str, Any]]:
-        """(HTTP status, content type, body) for a query; ``kind`` html gives a dict.
+        """(HTTP status, content type, body) for a query; an HTML answer is a dict for the page.
 
-        Blocks up to ``timeout`` seconds: the application calls it in a worker thread.
+        ``kind`` is what the client accepts (:class:`Wanted`), or ``"html"`` (the page) or
+        ``"data"`` (JSON results, Turtle graphs). An update is refused before anything runs:
+        the store is opened read-only, so it could not run anyway, but the parser would only
+        say it expected a query. Blocks up to ``timeout`` seconds: the application calls it
+        in a worker thread.
         """
+        if isinstance(kind, str):
+            kind = Wanted("html", "html") if kind == "html" else Wanted("json", "ttl")
         form = query_form(query)
-        if form not in ("SELECT", "ASK", "CONSTRUCT"):
-            return 400, "text/plain", b"only SELECT, ASK and CONSTRUCT queries are answered"
+        if form in UPDATE_FORMS:
+            return 400, "text/plain", READ_ONLY.encode()
+        family = QUERY_FAMILY.get(form)
+        if (family == "results" and kind.results is None) or (
+            family == "graph" and kind.graph is None
+        ):
+            return 406, "text/plain", unacceptable(family).encode()
         try:
             refuse_federation(query, self.allowed_services)
         except FederationRefused as exc:
@@ -321,12 +578,14 @@ class Site:
         finally:
             self._slots.release()
 
-    def _run(self, query: str, kind: str, view: ServedView) -> tuple[int, str, Any]:
+    def _run(self, query: str, kind: Wanted, view: ServedView) -> tuple[int, str, Any]:
         ctx = mp.get_context("spawn")
         parent, child = ctx.Pipe(duplex=False)
+        wanted = (kind.results, kind.graph)
+        union = not names_dataset(query)  # a query with FROM reads the graphs it names
         proc = ctx.Process(
             target=_run_query,
-            args=(str(view.store_path), query, kind, child, self.query_memory_mb),
+            args=(str(view.store_path), query, wanted, union, child, self.query_memory_mb),
             daemon=True,
         )
         proc.start()
@@ -353,7 +612,9 @@ class Site:
             parent.close()
         if status == "memory":
             return 503, "text/plain", out_of_memory
-        if status != "ok":
+        if status == "unacceptable":
+            return 406, "text/plain", unacceptable(ctype).encode()
+        if status != "ok":  # "syntax", "error"
             return 400, "text/plain", body.encode("utf-8")
         if ctype == "html":
             return 200, "html", json.loads(body)
@@ -428,7 +689,26 @@ def _guarded(handler: Callable[[Request], Any]) -> Endpoint:
 
 @_guarded
 def home(request: Request) -> Response:
-    return _html(200, pages.index_page(_site(request).current.view))
+    """The releases, graphs and vocabularies, and where to go next: the SPARQL form, every
+    download of the current view, the report when there is one."""
+    site = _site(request)
+    view = site.current
+    page = pages.index_page(
+        view.view,
+        downloads=sorted(view.downloads),
+        report=(site.dump_dir / REPORT_FILE).is_file(),
+    )
+    return _html(200, page)
+
+
+@_guarded
+def report(request: Request) -> Response:
+    """``report.html`` beside the dumps (``narcokg report``'s charts), that file and no other:
+    the path is fixed, nothing of the request names a file."""
+    page = _site(request).dump_dir / REPORT_FILE
+    if not page.is_file():
+        return _not_found("no report here: run narcokg report beside the dumps")
+    return FileResponse(page, media_type="text/html")
 
 
 @_guarded
@@ -515,30 +795,36 @@ async def _body(request: Request) -> bytes:
 
 @_guarded
 async def sparql(request: Request) -> Response:
-    """The SPARQL form and endpoint: ``?query=`` by GET, a form or a query body by POST."""
+    """The SPARQL form and endpoint: ``?query=`` by GET, a form or a query body by POST; the
+    answer's format by ``Accept`` or ``format`` (:class:`Wanted`), an error as one line of text,
+    or on the query page when the client takes HTML."""
+    fmt = _first(request, "format")
     if request.method == "POST":
         raw = (await _body(request)).decode("utf-8", "replace")
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype == "application/sparql-query":
             query = raw
         else:
-            query = (urllib.parse.parse_qs(raw).get("query") or [""])[0]
+            fields = urllib.parse.parse_qs(raw)
+            query = (fields.get("query") or [""])[0]
+            fmt = fmt or next(iter(fields.get("format") or []), None)
     else:
         query = _first(request, "query") or ""
-    accept = request.headers.get("accept") or ""
-    wants_html = not query or ("text/html" in accept and "sparql-results" not in accept)
     if not query:
         return _html(200, await run_in_threadpool(pages.sparql_page, "", None, None))
+    wanted = Wanted.of(request.headers.get("accept"), fmt)
     site = _site(request)
-    status, ctype, body = await run_in_threadpool(
-        site.sparql, query, "html" if wants_html else "data", site.current
-    )
+    status, ctype, body = await run_in_threadpool(site.sparql, query, wanted, site.current)
     if isinstance(body, dict):
         return _html(200, await run_in_threadpool(pages.sparql_page, query, body, None))
-    if wants_html and status != 200:
-        page = await run_in_threadpool(pages.sparql_page, query, None, body.decode("utf-8"))
+    if status not in (200, 406) and wanted.html(query_form(query)):
+        error = body.decode("utf-8")
+        where = error_position(query, error)
+        page = await run_in_threadpool(pages.sparql_page, query, None, error, where)
         return _html(status, page)
-    headers = {"Retry-After": "5"} if status == 503 else None
+    headers = {"Vary": "Accept"}
+    if status == 503:
+        headers["Retry-After"] = "5"
     return Response(body, status, media_type=ctype, headers=headers)
 
 
@@ -611,6 +897,7 @@ def create_app(
             Route("/.well-known/void", void),
             Route("/void", void),
             Route("/ontology", ontology),
+            Route("/report", report),
             Route("/download/{rel:path}", download),
             Route("/id/{rest:path}", resource),
             Route("/graph/{rest:path}", resource),
@@ -710,8 +997,11 @@ __all__ = [
     "CONTEXT_FILE",
     "DOWNLOAD_BASE",
     "Site",
+    "Wanted",
+    "choose",
     "create_app",
     "negotiate",
     "query_form",
     "serve",
+    "syntax_message",
 ]

@@ -20,6 +20,16 @@ child (kg/store/child.py), which listens on a private loopback port. For each re
   stops using CPU and memory. When the child dies under a request (its memory cap, a crash), the
   request gets 503 saying why, and the supervisor has already started a new child.
 
+* A query (at ``/query``) that names no dataset of its own (no ``FROM``/``FROM NAMED`` clause,
+  no ``default-graph-uri``/``named-graph-uri`` parameter) is passed on with Oxigraph's
+  ``union-default-graph`` parameter: the data lives in named graphs, one per release, so without
+  it ``SELECT * { ?s ?p ?o }`` finds nothing. Why per query rather than the server's
+  ``--union-default-graph`` option: with that option Oxigraph (0.5.13) also ignores a query's
+  ``FROM`` (measured: a count ``FROM <…/graph/corrections>`` counted every quad of the store,
+  not the graph's), whereas the parameter is simply not sent when the query chooses its dataset.
+  The protocol's ``default-graph-uri`` still wins over the option; updates are passed on as
+  they are.
+
 Everything else (the query page, the Graph Store at ``/store``) is passed through: method,
 headers (less the hop-by-hop ones), status; request and response bodies are streamed in 64 KiB
 pieces, never held whole, so a dump of the store costs no memory here. Only SPARQL bodies are read
@@ -39,6 +49,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import http.server
+import re
 import socket
 import sys
 import threading
@@ -122,6 +133,45 @@ def form_values(encoded: bytes) -> list[tuple[str, str]]:
     return pairs
 
 
+# What can hide a word from a query's keywords, as kg/queries/federation.py reads SPARQL 1.1
+# terminals: strings (four quotings, with escapes), IRIs, escapes in prefixed names, # comments.
+_OPAQUE = re.compile(
+    r"'''(?:(?:''?)?(?:[^'\\]|\\.))*'''"
+    r'|"""(?:(?:""?)?(?:[^"\\]|\\.))*"""'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|<(?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>"
+    r"|\\."
+    r"|#[^\r\n]*",
+    re.DOTALL,
+)
+# FROM as a keyword: not the end of a variable, prefixed name, language tag or blank node
+# label, and not a prefix ("from:x"). Oxigraph needs no space after it ("FROM<g>").
+_FROM = re.compile(r"(?<![\w?$:@.\-])from(?!:)", re.IGNORECASE)
+# the protocol's own ways to choose the dataset (SPARQL 1.1 Protocol §2.1.4), and the union
+DATASET_PARAMETERS = frozenset({"default-graph-uri", "named-graph-uri", "union-default-graph"})
+UNION_PARAMETER = "union-default-graph"
+
+
+def names_dataset(query: str) -> bool:
+    """Whether a SPARQL query chooses its own dataset (``FROM`` or ``FROM NAMED``).
+
+    Why: such a query must be evaluated on the graphs it names; every other query gets the
+    union of all graphs as its default graph (pyoxigraph's ``use_default_graph_as_union`` and
+    Oxigraph's ``union-default-graph`` both override ``FROM``, so they are only set when this is
+    False). A scan, not a parser: strings, IRIs and comments are blanked first. When the text
+    could be read either way the answer is True, which only costs that query the union.
+    """
+    return _FROM.search(_OPAQUE.sub(" ", query)) is not None
+
+
+def _with_union(target: str) -> str:
+    """The request target with Oxigraph's ``union-default-graph`` parameter added."""
+    if target.endswith(("?", "&")):
+        return target + UNION_PARAMETER
+    return target + ("&" if "?" in target else "?") + UNION_PARAMETER
+
+
 def _one_line(message: str) -> str:
     return " ".join(message.split())
 
@@ -178,6 +228,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # for "Expect: 100-continue"; every answer closes anyway
     timeout = CLIENT_SECONDS
     _unread: int | None = None  # request body bytes not read yet (None: chunked or unknown)
+    _target: str = ""  # the request target passed on (the client's, or with the union added)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the Oxigraph server logged no requests either; restarts are reported."""
@@ -264,6 +315,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not texts:
             self._forward(body, length, deadline=None)
             return
+        if self._union_wanted(texts, body, media):
+            self._target = _with_union(self.path)
         if not self.server.slots.acquire(blocking=False):
             raise _Refusal(
                 503,
@@ -280,6 +333,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._forward(body, length, deadline=deadline)
         finally:
             self.server.slots.release()
+
+    def _union_wanted(self, texts: list[tuple[str, str]], body: bytes | None, media: str) -> bool:
+        """Whether this request is a query at ``/query`` that leaves the dataset to the server:
+        no ``FROM`` in the query, no dataset parameter in the URL or the form."""
+        if self.path.partition("?")[0] != "/query":
+            return False
+        if any(kind != "query" or names_dataset(text) for kind, text in texts):
+            return False
+        in_url = self.path.partition("?")[2].encode("latin-1", "replace")
+        names = {name for name, _ in form_values(in_url)}
+        if body is not None and media == "application/x-www-form-urlencoded":
+            names |= {name for name, _ in form_values(body)}
+        return not names & DATASET_PARAMETERS
 
     def _content_length(self) -> int | None:
         """The declared body length; None for a chunked body. Refuses what could be read two
@@ -410,7 +476,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         connection_tokens = {
             token.strip().lower() for token in (self.headers.get("Connection") or "").split(",")
         }
-        upstream.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+        target = self._target or self.path
+        upstream.putrequest(self.command, target, skip_host=True, skip_accept_encoding=True)
         for name, value in self.headers.items():
             lower = name.lower()
             if lower not in HOP_BY_HOP and lower not in connection_tokens:

@@ -17,6 +17,8 @@ This module orchestrates; the parts live beside it. ``narcokg serve`` listens on
 ``--allow-service``, ``--max-queries``, a deadline past ``--timeout``), which streams requests to
 the Oxigraph server running as a supervised child on a private loopback port
 (kg/store/child.py: dies with us, memory capped by ``--memory-limit``, restarted when it dies).
+The data lives in named graphs (one per release), so the proxy gives every query that does not
+choose its own dataset (``FROM``) the union of all graphs as its default graph.
 
 Every option is checked before anything is created, and the port is bound before the snapshot
 is taken, so a bad value or a busy port is one line, exit 2, and leaves nothing behind. A
@@ -303,6 +305,10 @@ def serve(
         urls = Urls(f"http://127.0.0.1:{port}")
         mode = "read-write" if writable else "read-only snapshot of"
         progress(f"serving {mode} {store_dir} (Ctrl-C stops)")
+        progress(
+            "queries see the union of all graphs as their default graph; GRAPH ?g names each "
+            "release's graph, FROM <graph> reads that graph only"
+        )
         echo(f"SPARQL endpoint: {urls.query}")
         if writable:
             echo(f"SPARQL update: {urls.update}")
