@@ -180,3 +180,38 @@ def test_reason_checks_the_vocabulary_a_store_holds(built: Path) -> None:
         None, None, None, ox.NamedNode(f"{G}vocabulary"))))  # fmt: skip
     done = narcokg("reason", "--store", str(built))
     assert done.stdout.strip() == f"consistent: HermiT found no contradiction in {triples} triples"
+
+
+@pytest.mark.slow
+def test_a_writable_server_starts_an_empty_store_to_load_into(data: Path, tmp_path: Path) -> None:
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    target = tmp_path / "new" / "store"
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "serve", "--writable", "--port", str(port),
+         "--store", str(target)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert serve.stdout is not None
+        for line in serve.stdout:
+            if line.startswith("query page: "):
+                break
+        base = f"http://127.0.0.1:{port}"
+        done = narcokg(
+            "load", "--endpoint", f"{base}/query", "--update", f"{base}/update",
+            "--graph-store", f"{base}/store", "--store", str(data / "store"),
+        )  # fmt: skip
+        graphs = len(list(ox.Store.read_only(str(data / "store")).named_graphs()))
+        assert done.stderr.strip().splitlines()[-1].startswith(f"done: {graphs} graphs, ")
+    finally:
+        serve.send_signal(signal.SIGINT)
+        _, err = serve.communicate(timeout=30)
+    assert f"{target}: no store here yet; serving a new, empty one" in err
+    assert len(list(ox.Store.read_only(str(target)).named_graphs())) == graphs

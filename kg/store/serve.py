@@ -258,8 +258,17 @@ def serve(
     """
     _check_options(port, timeout, memory_limit_mb, max_queries, allow_service)
     binary = oxigraph_binary()
-    if not store_dir.is_dir():
+    if not store_dir.is_dir() and not writable:
         raise InputError(store_dir, "no store here; run `narcokg build` first or pass --store")
+    if not store_dir.exists():
+        # a writable server over a new, empty store: somewhere to `narcokg load` into
+        try:
+            store_dir.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(store_dir, f"cannot create the store: {exc.strerror}") from None
+        progress(f"{store_dir}: no store here yet; serving a new, empty one")
+    elif not store_dir.is_dir():
+        raise InputError(store_dir, "not a store folder")
     limits = Limits(timeout, max_queries, memory_limit_mb, frozenset(allow_service))
     stopping = threading.Event()
     holder: Path | None = None
