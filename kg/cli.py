@@ -26,6 +26,14 @@ STORE_OPTION = click.option(
     help="Folder of the embedded store.",
 )
 FORMAT_CHOICES = click.Choice(["table", "csv", "json", "jsonl"])
+# the commands that change the store write the dumps beside it again
+DUMP_DIR_OPTION = click.option(
+    "--dump-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the dumps and their description are written (default: the store's parent folder).",
+)
+NO_DUMP_OPTION = click.option("--no-dump", is_flag=True, help="Do not write the dumps.")
 
 
 def _progress(message: str) -> None:
@@ -132,13 +140,8 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @STORE_OPTION
-@click.option(
-    "--dump-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where to write narcotics-kg.trig and .nq (default: the store's parent folder).",
-)
-@click.option("--no-dump", is_flag=True, help="Do not write the TriG / N-Quads dumps.")
+@DUMP_DIR_OPTION
+@NO_DUMP_OPTION
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
@@ -173,13 +176,8 @@ def build(
 @main.command()
 @click.argument("ids", nargs=-1, required=True)
 @STORE_OPTION
-@click.option(
-    "--dump-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Where the dumps are (default: the store's parent folder).",
-)
-@click.option("--no-dump", is_flag=True, help="Do not write the dumps again.")
+@DUMP_DIR_OPTION
+@NO_DUMP_OPTION
 def remove(ids: tuple[str, ...], store_dir: Path, dump_dir: Path | None, no_dump: bool) -> None:
     """Remove the releases IDS from the store, with their kept answers and corrections.
 

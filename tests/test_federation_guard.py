@@ -10,10 +10,7 @@ whenever it contacted the recorder, the guard must have refused that text.
 from __future__ import annotations
 
 import contextlib
-import http.server
-import json
 import random
-import threading
 from collections.abc import Iterator
 
 import pyoxigraph as ox
@@ -21,12 +18,9 @@ import pytest
 
 from kg.errors import KgError
 from kg.queries.federation import FederationRefused, load_iris, refuse_federation, service_iris
+from tests.recorder import Recorder, recording
 
-E = "http://127.0.0.1:9/"
-ANSWER = {
-    "head": {"vars": ["x"]},
-    "results": {"bindings": [{"x": {"type": "literal", "value": "1"}}]},
-}  # an address nothing listens on: the unit cases contact nothing
+E = "http://127.0.0.1:9/"  # an address nothing listens on: the unit cases contact nothing
 
 
 @pytest.mark.parametrize(
@@ -192,55 +186,25 @@ def test_a_long_endpoint_is_shortened_and_control_characters_never_split_the_lin
     assert "\u2028" not in str(refused.value) and "\n" not in str(refused.value)
 
 
-def test_a_large_update_without_federation_is_checked_quickly() -> None:
-    import time
-
+def test_a_large_update_without_federation_is_let_through() -> None:
+    """A 2.6 MB update full of strings, comments and look-alikes names no endpoint (how long the
+    scan takes is measured in benchmarks, never asserted here)."""
     triples = "".join(
         f"<urn:s{i}> <urn:p> 'value {i} with a # and a < and \\' quote' .\n" for i in range(40_000)
     )
     update = f"INSERT DATA {{ GRAPH <urn:g> {{ {triples} }} }}"
-    started = time.monotonic()
     refuse_federation(update)
     refuse_federation(update + " # service")  # the full scan, not only the fast way
-    assert time.monotonic() - started < 10
+    assert load_iris(update) == [] and service_iris(update) == []
 
 
 # --- oracle: pyoxigraph contacts the recorder => the guard refused the text ---------------------
 
 
-class _Recorder(http.server.ThreadingHTTPServer):
-    calls: list[str]
-
-
-class _Answer(http.server.BaseHTTPRequestHandler):
-    def _answer(self) -> None:
-        assert isinstance(self.server, _Recorder)
-        self.server.calls.append(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        body = json.dumps(ANSWER).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/sparql-results+json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = _answer
-
-    def log_message(self, *_args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
-def recorder() -> Iterator[_Recorder]:
-    server = _Recorder(("127.0.0.1", 0), _Answer)
-    server.calls = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def recorder() -> Iterator[Recorder]:
+    with recording() as server:
+        yield server
 
 
 # Pieces that glue a SERVICE clause to what comes before and after it in ways Oxigraph accepts.
@@ -284,7 +248,7 @@ def _variants(url: str, count: int) -> list[str]:
     return found
 
 
-def test_whenever_oxigraph_contacts_an_endpoint_the_guard_refuses(recorder: _Recorder) -> None:
+def test_whenever_oxigraph_contacts_an_endpoint_the_guard_refuses(recorder: Recorder) -> None:
     url = f"http://127.0.0.1:{recorder.server_address[1]}/"
     store = ox.Store()
     store.add(ox.Quad(ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal(1)))
