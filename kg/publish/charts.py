@@ -39,14 +39,22 @@ import matplotlib as mpl
 import matplotlib.style
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
-from matplotlib.colors import BoundaryNorm, ListedColormap, to_hex
+from matplotlib.colors import BoundaryNorm, ListedColormap, to_hex, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Annotation
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 WIDTH = 9.0  # inches; SVG user units are points (72 per inch): 648 pt, 864 CSS px
 LABEL_WIDTH = 50  # characters per line of a bar's label before it wraps
-PALETTE = tuple(to_hex(c) for c in mpl.colormaps["tab10"].colors)  # type: ignore[attr-defined]
+# Colours that mean a group (a release, a substance): the Okabe-Ito palette, which readers with
+# any common colour-vision deficiency can tell apart, without its vermillion and its black. Red
+# is kept for one meaning only, "malformed" (MALFORMED), and black for verified values.
+PALETTE = ("#0072b2", "#e69f00", "#56b4e9", "#009e73", "#cc79a7", "#f0e442")
+MALFORMED = "#b2182b"  # a dark red, far from every palette colour (orange included)
+VERIFIED = "#000000"
+NEUTRAL = "#8c8c8c"  # a bar whose colour means nothing (its group has no colour of its own)
+HATCH = "////"  # a flagged (e.g. implausible) value: hatched over a pale tint, outlined
 ZERO_COLOUR = "#f4f4f4"
 RC: dict[Any, Any] = {  # keys: matplotlib rc names
     "svg.fonttype": "none",
@@ -65,12 +73,30 @@ NO_METADATA: dict[str, str | None] = {"Date": None, "Creator": None, "Format": N
 
 @dataclass(frozen=True)
 class Bar:
-    """One bar: its label, signed value, tooltip, and the group its colour stands for."""
+    """One row of a bar chart.
+
+    Attributes:
+        label: the row's label (wrapped, never cut).
+        value: the signed value drawn; None when there is none to draw (a malformed figure
+            kept only verbatim), in which case ``missing`` is written in red at the zero line.
+        tooltip: shown on hovering the bar.
+        group: what the colour stands for (a key of the chart's ``colours``).
+        flag: a word that marks the value as doubtful ("implausible"): the bar is hatched over a
+            pale tint of its colour, outlined, and its value label carries the word.
+        verified: a checked value of the same thing, drawn as a black bar beside the stated one
+            (under it, in the same row) and labelled "verified".
+        verified_tooltip: shown on hovering the verified bar.
+        missing: the text standing in for a ``value`` of None.
+    """
 
     label: str
-    value: float
+    value: float | None
     tooltip: str = ""
     group: str = ""
+    flag: str = ""
+    verified: float | None = None
+    verified_tooltip: str = ""
+    missing: str = ""
 
 
 def fmt(value: float) -> str:
@@ -169,58 +195,161 @@ def _legend(fig: Figure, handles: Sequence[Patch], ncols: int) -> None:
         text.set_gid(f"legend-label-{i}")
 
 
+def _tint(colour: str, amount: float = 0.55) -> str:
+    """``colour`` mixed with white: the fill under a flagged bar's hatching, still telling its
+    group while plainly not a solid bar."""
+    r, g, b = (c + (1 - c) * amount for c in to_rgb(colour))
+    return to_hex((r, g, b))
+
+
+def _fit_texts(fig: Figure, ax: Any, texts: Sequence[Annotation]) -> None:
+    """Widen the x range until every text anchored in the data (a value label at a bar's end)
+    lies inside the axes: a long label ("2,022,000,000 (implausible)") is never
+    cut by the figure's edge nor written over the row labels.
+
+    Text widths are fixed in points while the data's scale changes with the range, so after
+    one layout (to learn the axes' width and each text's extent) the range is solved for by
+    fixed-point iteration, with a margin for the final layout, which may narrow the axes a
+    little: a layout is the expensive part of drawing a chart, and this costs one.
+    """
+    if not texts:
+        return
+    fig.draw_without_rendering()
+    box = ax.get_window_extent()
+    width = max(box.width, 1.0)
+    margin = 8.0  # pixels
+    ends: list[tuple[float, float, float]] = []  # anchor (data), pixels left and right of it
+    for t in texts:
+        if not t.get_text():
+            continue
+        e = t.get_window_extent()
+        anchor = ax.transData.transform((t.xy[0], 0))[0]
+        ends.append((t.xy[0], max(0.0, anchor - e.x0), max(0.0, e.x1 - anchor)))
+    lo, hi = ax.get_xlim()
+    for _ in range(200):  # converges when the texts are narrower than the axes
+        per_pixel = (hi - lo) / width
+        new_lo = min([lo, *(x - (left + margin) * per_pixel for x, left, _ in ends if left)])
+        new_hi = max([hi, *(x + (right + margin) * per_pixel for x, _, right in ends if right)])
+        done = abs(new_lo - lo) + abs(new_hi - hi) <= 1e-9 * (new_hi - new_lo)
+        lo, hi = new_lo, new_hi
+        if done:
+            break
+    ax.set_xlim(lo, hi)
+
+
 def bar_chart(
     bars: Sequence[Bar],
     *,
     chart_id: str,
     unit: str = "",
     axis_label: str = "",
-    groups: Sequence[str] = (),
+    colours: Mapping[str, str] | None = None,
 ) -> str:
     """Horizontal bars, one row per bar in the given order, from a zero line: a negative value
-    extends left of it. Each bar is labelled with its value and unit. ``groups`` orders every
-    group a bar may belong to (so a group keeps its colour across charts); the groups present
-    get a legend."""
+    extends left of it. Each bar is labelled with its value and unit.
+
+    ``colours`` maps a group to its colour, in legend order (so the caller can keep a group's
+    colour across charts); a bar of a group without one is drawn grey (NEUTRAL) and has no
+    legend entry. The legend also explains every other style the chart uses: hatched (a flagged
+    value), black (a verified value) and red text (no stated value).
+
+    SVG groups to find the parts by (``<g id="{chart_id}-…">``): ``bar-{i}`` (the stated bar of
+    row i), ``verified-{i}``, ``value-{i}`` and ``verified-value-{i}`` (their value labels),
+    ``missing-{i}``, ``label-{i}`` (the row's label), ``zero-line`` and ``legend``.
+    """
+    colours = dict(colours or {})
     labels = [_wrap(b.label) for b in bars]
-    present = [g for g in dict.fromkeys(groups) if any(b.group == g for b in bars)]
-    height = 0.75 + (0.3 if present else 0) + (0.15 * _lines(labels) + 0.13) * max(len(bars), 1)
-    colours = [
-        PALETTE[groups.index(b.group) % len(PALETTE)] if b.group in groups else PALETTE[0]
-        for b in bars
+    paired = any(b.verified is not None for b in bars)
+    entries: list[Patch] = [
+        Patch(color=colour, label=group)
+        for group, colour in colours.items()
+        if any(b.group == group for b in bars)
     ]
+    if any(b.value is not None and b.flag for b in bars):
+        flags = sorted({b.flag for b in bars if b.value is not None and b.flag})
+        entries.append(
+            Patch(
+                facecolor=_tint(NEUTRAL),
+                edgecolor="black",
+                hatch=HATCH,
+                label=f"hatched: {', '.join(flags)} (value as stated)",
+            )
+        )
+    if paired:
+        entries.append(Patch(color=VERIFIED, label="verified value"))
+    if any(b.value is None for b in bars):
+        entries.append(Patch(color=MALFORMED, label="malformed: no stated value"))
+    ncols = min(len(entries), 3)
+    legend_rows = -(-len(entries) // ncols) if entries else 0
+    # a row holding a stated and a verified bar needs room for two value labels, one above
+    # the other
+    row = max(0.15 * _lines(labels) + 0.13, 0.44 if paired else 0.0)
+    height = 0.75 + 0.2 * legend_rows + row * max(len(bars), 1)
     with _style(chart_id):
         fig = _figure(height)
         ax = fig.add_subplot()
+        titles: dict[str, str] = {}
+        texts: list[Annotation] = []
+        for i, b in enumerate(bars):
+            colour = colours.get(b.group, NEUTRAL)
+            half = b.verified is not None
+            y, h = (i - 0.19, 0.36) if half else (i, 0.7)
+            if b.value is not None:
+                style: dict[str, Any] = (
+                    {"facecolor": _tint(colour), "edgecolor": "black", "hatch": HATCH}
+                    if b.flag
+                    else {"color": colour}
+                )
+                container = ax.barh([y], [b.value], height=h, linewidth=0.8, **style)
+                container.patches[0].set_gid(f"bar-{i}")
+                titles[f"bar-{i}"] = b.tooltip or f"{b.label}: {fmt(b.value)} {unit}".strip()
+                text = f"{fmt(b.value)} {unit}".strip() + (f" ({b.flag})" if b.flag else "")
+                (label,) = ax.bar_label(container, labels=[text], padding=3, fontsize=9)
+                label.set_gid(f"value-{i}")
+                texts.append(label)
+            else:
+                label = ax.annotate(
+                    b.missing,
+                    (0, y),
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=9,
+                    color=MALFORMED,
+                    gid=f"missing-{i}",
+                )
+                texts.append(label)
+            if b.verified is not None:
+                container = ax.barh([i + 0.19], [b.verified], height=0.32, color=VERIFIED)
+                container.patches[0].set_gid(f"verified-{i}")
+                titles[f"verified-{i}"] = b.verified_tooltip or (
+                    f"{b.label}: verified {fmt(b.verified)} {unit}".strip()
+                )
+                text = f"verified {fmt(b.verified)} {unit}".strip()
+                (label,) = ax.bar_label(container, labels=[text], padding=3, fontsize=9)
+                label.set_gid(f"verified-value-{i}")
+                texts.append(label)
         rows = list(range(len(bars)))
-        values = [b.value for b in bars]
-        container = ax.barh(rows, values, height=0.7, color=colours)
         ax.set_yticks(rows, labels)
+        for i, tick in enumerate(ax.get_yticklabels()):
+            tick.set_gid(f"label-{i}")
         ax.set_ylim(max(len(bars), 1) - 0.5, -0.5)  # first bar on top
         ax.tick_params(axis="y", length=0)
         ax.axvline(0, color="#333333", linewidth=1, gid="zero-line")
-        ax.bar_label(
-            container, labels=[f"{fmt(v)} {unit}".strip() for v in values], padding=3, fontsize=9
-        )
+        values = [v for b in bars for v in (b.value, b.verified) if v is not None]
         lo, hi = min([0.0, *values]), max([0.0, *values])
         span = (hi - lo) or 1.0
-        # room beside the bars' ends for their value labels
-        ax.set_xlim(
-            lo - (0.22 * span if lo < 0 else 0), hi + (0.22 * span if hi > 0 or lo == 0 else 0)
-        )
+        ax.set_xlim(lo - (0.02 * span if lo < 0 else 0), hi + (0.02 * span if hi > 0 else 0))
         counts = all(v == int(v) for v in values)  # no tick at 0.5 of a case
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=counts))
+        # fewer ticks for long numbers ("1,200,000,000"), which would otherwise touch
+        wide = len(fmt(max(abs(lo), abs(hi)))) > 9
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4 if wide else 6, integer=counts))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt(v)))
         ax.grid(axis="x", color="#e6e6e6", linewidth=0.8)
         ax.set_xlabel(axis_label)
-        titles: dict[str, str] = {}
-        for i, (patch, b) in enumerate(zip(container.patches, bars, strict=True)):
-            patch.set_gid(f"bar-{i}")
-            titles[f"bar-{i}"] = b.tooltip or f"{b.label}: {fmt(b.value)} {unit}".strip()
-        if present:
-            handles = [
-                Patch(color=PALETTE[groups.index(g) % len(PALETTE)], label=g) for g in present
-            ]
-            _legend(fig, handles, ncols=min(len(handles), 4))
+        if entries:
+            _legend(fig, entries, ncols=ncols)
+        _fit_texts(fig, ax, texts)
         return _svg(fig, chart_id, titles)
 
 
@@ -230,10 +359,13 @@ def stacked_bars(
     *,
     chart_id: str,
     colours: Sequence[str] = (),
+    hatched: Sequence[str] = (),
     axis_label: str = "",
 ) -> str:
     """One horizontal bar per row, split into the ``series`` (counts, in that order, each with
-    its colour and a legend entry); the row's total is written at its end."""
+    its colour and a legend entry); the row's total is written at its end. A series named in
+    ``hatched`` is drawn as :func:`bar_chart` draws a flagged bar (hatched over a pale tint),
+    so the same doubt looks the same in every chart."""
     palette = list(colours) or list(PALETTE)
     labels = [_wrap(label) for label, _ in rows]
     height = 1.05 + (0.15 * _lines(labels) + 0.2) * max(len(rows), 1)
@@ -248,13 +380,20 @@ def stacked_bars(
         for k, name in enumerate(series):
             colour = palette[k % len(palette)]
             vals = [float(v[k]) for _, v in rows]
-            container = ax.barh(ys, vals, left=left, height=0.7, color=colour)
+            style: dict[str, Any] = (
+                {"facecolor": _tint(colour), "edgecolor": "black", "hatch": HATCH}
+                if name in hatched
+                else {"color": colour}
+            )
+            container = ax.barh(ys, vals, left=left, height=0.7, linewidth=0.8, **style)
             for i, patch in enumerate(container.patches):
-                if vals[i] > 0:
+                if vals[i] <= 0:
+                    patch.set_visible(False)  # an outline of nothing would draw a line
+                else:
                     patch.set_gid(f"bar-{i}-{k}")
                     titles[f"bar-{i}-{k}"] = f"{rows[i][0]}: {fmt(vals[i])} {name}"
             left = [a + b for a, b in zip(left, vals, strict=True)]
-            handles.append(Patch(color=colour, label=name))
+            handles.append(Patch(label=name, linewidth=0.8, **style))
         if container is not None:
             ax.bar_label(container, labels=[fmt(t) for t in left], padding=3, fontsize=9)
         ax.set_yticks(ys, labels)
