@@ -321,7 +321,8 @@ def _run_named_query(
         from kg.store.remote import Endpoint, run_remote_query
 
         remote = Endpoint.from_options(endpoint, user=user, password=_password(user))
-        echo(format_table(run_remote_query(remote, name, params), fmt))
+        numbers = load_queries()[name].numbers if name in load_queries() else ()
+        echo(format_table(run_remote_query(remote, name, params), fmt, numbers=numbers))
         return
     limit = f"query {name}: no answer within {timeout:g} s (--timeout)" if timeout else ""
     with deadline(timeout, limit), store_at(store_dir, create=False) as store:
