@@ -155,6 +155,15 @@ CASES = [
     Case("empty file", _file("empty.txt", b"", "empty release text")),
     Case("whitespace only", _file("blank.txt", b"  \r\n\t \n\n", "empty release text")),
     Case("binary (NUL bytes)", _file("bin.txt", bytes(range(256)) * 4, "binary file")),
+    Case(
+        "a page of 10,001 numbers (issue #14: 110 KB of them built for minutes)",
+        _file(
+            "numbers.txt",
+            b"1234567890 " * 10_001,
+            "more than 10000 numbers in one release text; a press release holds a few hundred"
+            " at most (set NARCOKG_MAX_NUMBERS to build it anyway)",
+        ),
+    ),
     Case("PNG image", _file("img.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "a PNG image")),
     Case("PDF document", _file("doc.txt", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF document")),
     Case(
@@ -451,6 +460,35 @@ def test_a_50_mb_release_is_refused_before_it_is_read(store: Path, tmp_path: Pat
     record("size_limit", "refusal_seconds", round(elapsed, 2))
     record("size_limit", "refusal_peak_rss_mb", round(usage.ru_maxrss / 1024, 1))
     record("size_limit", "file_bytes", size)
+
+
+def test_an_operator_sets_the_limit_on_numbers_per_release(store: Path, tmp_path: Path) -> None:
+    """NARCOKG_MAX_NUMBERS moves the limit both ways; a value that is not a positive integer is
+    one line and exit 2, with nothing written."""
+    four = tmp_path / "four.txt"  # four numbers: 5, 6, 7 and 8
+    four.write_text("Police seized 5 kg, 6 kg, 7 kg and 8 kg of heroin.\n", encoding="utf-8")
+    before = snapshot(store)
+
+    def build_with(limit: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "kg.cli", "build", str(four), "--store", str(store)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "NARCOKG_MAX_NUMBERS": limit},
+            timeout=600,
+        )
+
+    one_line_error(build_with("3"), four, "more than 3 numbers in one release text")
+    assert snapshot(store) == before
+    bad = build_with("lots")
+    assert bad.returncode == 2
+    assert (
+        bad.stderr.strip() == "error: NARCOKG_MAX_NUMBERS: must be a positive integer, not 'lots'"
+    )
+    assert snapshot(store) == before
+    built = build_with("4")
+    assert built.returncode == 0, built.stderr
+    assert [f["value"] for f in figures(store, "four")] == [5, 6, 7, 8]
 
 
 # ----------------------------------------------------------------------------------------

@@ -17,10 +17,12 @@ a part of). :func:`link` runs the three steps in the order they depend on each o
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from itertools import pairwise
 
+from kg.extract import window
 from kg.extract.cues import ends_with_phrase
 from kg.extract.measures import MeasureBook
 from kg.extract.records import Draft
@@ -123,9 +125,15 @@ def mark_changes(
             and not d.is_change
             and prev.is_change
             and prev.kind == "percent"
-            and _LIST_GAP.fullmatch(text[prev.unit_end : d.num.start])
+            and _list_gap(text, prev.unit_end, d.num.start)
         ):
             d.is_change = True
+
+
+def _list_gap(text: str, a: int, b: int) -> bool:
+    """Whether ``text[a:b]`` only separates two items of one list of changes (matched in place:
+    the gaps of a long sentence are not copied)."""
+    return (_LIST_GAP.fullmatch(text, a, b) if a <= b else _LIST_GAP.fullmatch("")) is not None
 
 
 def _direction_before(before: str, measures: MeasureBook) -> str | None:
@@ -168,38 +176,72 @@ def link_parts(text: str, drafts: Sequence[Draft], part_cues: Sequence[str]) -> 
 
     Needs :func:`mark_changes` first: a change is never a part nor a total.
     """
+    last_total: dict[str, Draft] = {}  # the last figure of each kind that may be a total
     for i, d in enumerate(drafts):
         if d.is_change or i == 0:
+            _may_be_total(d, last_total)
             continue
         prev = drafts[i - 1]
         lead = text[max(0, d.num.start - 30) : d.num.start]
         total: Draft | None = None
         follows = text[d.unit_end : d.unit_end + 12]
         if ends_with_phrase(lead, part_cues) or _OF_THEM.match(follows):
-            total = next(
-                (
-                    t for t in reversed(drafts[:i])
-                    if not t.is_change and t.part_of is None and t.kind == d.kind
-                ),
-                None,
-            )  # fmt: skip
-        elif prev.part_of is not None and prev.kind == d.kind:
-            gap = text[prev.unit_end : d.num.start]
-            if len(gap) < 60 and not _PART_LIST_BREAK.search(gap):
-                total = prev.part_of
+            total = last_total.get(d.kind)
+        elif (
+            prev.part_of is not None
+            and prev.kind == d.kind
+            and d.num.start - prev.unit_end < 60
+            and not _PART_LIST_BREAK.search(text[prev.unit_end : d.num.start])
+        ):
+            total = prev.part_of
         d.part_of = total
+        _may_be_total(d, last_total)
 
 
-def _base_following(text: str, drafts: Sequence[Draft], group: Sequence[Draft]) -> Draft | None:
+def _may_be_total(d: Draft, last_total: dict[str, Draft]) -> None:
+    """Note ``d`` as the last total of its kind so far, unless it is a change or a part.
+
+    Why a running note rather than looking back: a sentence of thousands of "of which" parts
+    looked back over all the figures before each one.
+    """
+    if not d.is_change and d.part_of is None:
+        last_total[d.kind] = d
+
+
+class _Figures:
+    """The figures of one sentence that are not changes, by position, for the bases of the
+    changes: bisecting them keeps a sentence of many changes linear."""
+
+    def __init__(self, drafts: Sequence[Draft]) -> None:
+        self.plain = [d for d in drafts if not d.is_change]
+        self._starts = [d.num.start for d in self.plain]
+        totals = [d for d in self.plain if d.part_of is None]  # neither changes nor parts
+        self._totals = {"": totals}
+        for d in totals:
+            self._totals.setdefault(d.kind, []).append(d)
+        self._total_starts = {k: [d.num.start for d in v] for k, v in self._totals.items()}
+
+    def first_after(self, pos: int) -> Draft | None:
+        """The first that starts after ``pos``."""
+        i = bisect.bisect_right(self._starts, pos)
+        return self.plain[i] if i < len(self.plain) else None
+
+    def bases(self, kind: str, pos: int, count: int) -> tuple[int, list[Draft]]:
+        """How many totals of ``kind`` ("" for any) start before ``pos``, and the last
+        ``count`` of them."""
+        i = bisect.bisect_left(self._total_starts.get(kind, []), pos)
+        return i, self._totals.get(kind, [])[max(0, i - count) : i]
+
+
+def _base_following(text: str, figures: _Figures, group: Sequence[Draft]) -> Draft | None:
     """The figure a lone change goes "to" ("down 5.8 percent ... to 2.404 million"), if any."""
     if len(group) != 1:
         return None
     g = group[0]
-    later = [d for d in drafts if d.num.start > g.num.end and not d.is_change]
-    if not later or later[0].num.start > g.clause[1]:
+    nxt = figures.first_after(g.num.end)
+    if nxt is None or nxt.num.start > g.clause[1] or nxt.kind == "percent":
         return None
-    nxt = later[0]
-    if nxt.kind == "percent" or not _BASE_FOLLOWS.match(text[g.unit_end : nxt.num.start]):
+    if not _BASE_FOLLOWS.match(window.opening(text, g.unit_end, nxt.num.start)):
         return None
     return nxt
 
@@ -214,33 +256,34 @@ def link_changes(text: str, drafts: Sequence[Draft], respectively: Sequence[str]
     for d in drafts:
         if not d.is_change:
             continue
-        if groups and _LIST_GAP.fullmatch(text[groups[-1][-1].unit_end : d.num.start]):
+        if groups and _list_gap(text, groups[-1][-1].unit_end, d.num.start):
             groups[-1].append(d)
         else:
             groups.append([d])
+    figures = _Figures(drafts)
     for group in groups:
         direction = next((g.direction for g in group if g.direction), None)
         for g in group:  # an item without a direction word takes the one before it
             g.direction = direction = g.direction or direction
         after = text[group[-1].unit_end : group[-1].unit_end + 40].lower()
         kind = group[0].kind
-        bases = [
-            b for b in drafts
-            if not b.is_change and b.part_of is None and b.num.start < group[0].num.start
-            and (kind == "percent" or b.kind == kind)
-        ]  # fmt: skip
+        # the bases: figures before the group that are neither changes nor parts, of its kind
+        # (any kind for percentages); how many there are, and the last as many as the group
+        found, bases = figures.bases(
+            "" if kind == "percent" else kind, group[0].num.start, len(group)
+        )
         lead = text[max(0, group[0].num.start - 60) : group[0].num.start].lower()
         is_respectively = any(p.lower() in after for p in respectively) or bool(
             _RESPECTIVE_BEFORE.search(lead)
         )
         if all(g.average for g in group):
             continue  # an average annual change over years has no one base figure
-        following = _base_following(text, drafts, group)
+        following = _base_following(text, figures, group)
         if following is not None:
             for g in group:
                 g.change_of = (following.num.start, following.num.end)
-        elif len(group) > 1 and is_respectively and len(bases) >= len(group):
-            for g, b in zip(group, bases[-len(group) :], strict=True):
+        elif len(group) > 1 and is_respectively and found >= len(group):
+            for g, b in zip(group, bases, strict=True):
                 g.change_of = (b.num.start, b.num.end)
         elif bases:
             for g in group:

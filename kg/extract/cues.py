@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 
 # The number after these is the base of a comparison ("caught 23 passengers, up from 9 a year
 # earlier", "compared with 158 kilograms in the same period last year"): it counts what the
@@ -43,9 +44,20 @@ def ends_with_phrase(before: str, phrases: Sequence[str]) -> str | None:
     Returns:
         The phrase as listed (not as written in the text), or None.
     """
-    low = before.lower().rstrip()
-    for phrase in phrases:  # longest first
-        p = phrase.lower()
-        if low.endswith(p) and (len(low) == len(p) or not low[-len(p) - 1].isalnum()):
+    lowered, reach = _lowered(tuple(phrases))
+    stripped = before.rstrip()
+    # only the end can hold a phrase and the character before it: lower-case no more
+    low = stripped[-reach:].lower()
+    whole = len(stripped) <= reach  # nothing before what was lower-cased
+    for phrase, p in zip(phrases, lowered, strict=True):  # longest first
+        if low.endswith(p) and ((whole and len(low) == len(p)) or not low[-len(p) - 1].isalnum()):
             return phrase
     return None
+
+
+@cache
+def _lowered(phrases: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
+    """``phrases`` in lower case, and how far from the end of a text one of them can start
+    (with the character before it): worked out once per list of phrases."""
+    lowered = tuple(p.lower() for p in phrases)
+    return lowered, max((len(p) for p in lowered), default=0) + 1

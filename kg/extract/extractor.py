@@ -19,11 +19,16 @@ figure they repeat, and "Of those cases, ..." figures become parts of the whole 
 Attribution works outwards from the figure: the words right after it (its "tail"), its clause
 (between commas), its segment (between semicolons), its sentence, the previous sentence of the
 same paragraph when that one names a single candidate, and finally the release as a whole.
+
+Extraction takes time linear in the length of the release, whatever its shape (issue #14): what
+a stage reads around one figure is bounded (``kg.extract.window``), what holds for a whole
+clause or sentence is worked out once for all its figures, and the names, periods and figures
+a figure is compared with are looked up in sorted lists.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from kg.extract import (
     areas,
@@ -39,8 +44,30 @@ from kg.extract.lexicon import Lexicon
 from kg.extract.measures import MeasureBook
 from kg.extract.mentions import MentionIndex, find_mentions, within
 from kg.extract.records import Extraction, Figure, Mention, SentenceContext
+from kg.extract.window import Scans
 from kg.text.corpus import Release
-from kg.text.segment import paragraphs
+from kg.text.segment import Sentence, paragraphs
+
+
+@dataclass
+class _Readers:
+    """What the per-sentence stages share across one release: its mentions, names and dates,
+    the jurisdictions and subjects each sentence names (read once per sentence: a list's lead
+    is read for every item) and the clause searches (once per clause)."""
+
+    mentions: MentionIndex
+    non_figures: nonfigures.NonFigures
+    areas: areas.AreaReader
+    subjects: subjects.SubjectReader
+    scans: Scans
+    _of: dict[int, list[Mention]] = field(default_factory=dict)
+
+    def mentions_of(self, sentence: Sentence) -> list[Mention]:
+        """The mentions of ``sentence`` (the same list each time it is asked for)."""
+        found = self._of.get(sentence.start)
+        if found is None:
+            found = self._of[sentence.start] = within(self.mentions, sentence.start, sentence.end)
+        return found
 
 
 class Extractor:
@@ -71,39 +98,37 @@ class Extractor:
             if not p.spans_words
         ]
         non_figures = nonfigures.NonFigures(text, mentions, self.measures.non_figures, phrases)
-        indexed = MentionIndex(mentions)
+        book = self.measures
+        scans = Scans(text)
+        readers = _Readers(
+            MentionIndex(mentions),
+            non_figures,
+            areas.AreaReader(text, area, book.example_cues, book.area_cues, scans),
+            subjects.SubjectReader(title_ops, text),
+            scans,
+        )
         figures: list[Figure] = []
         for context in contexts:
-            figures.extend(
-                self._sentence_figures(release, context, indexed, non_figures, title_ops, area)
-            )
+            figures.extend(self._sentence_figures(release, context, readers))
         figures = restatements.headline_restatements(figures, paras)
         figures = restatements.subset_openers(text, figures)
         return Extraction(release, sentences, tuple(figures), tuple(mentions), default_period)
 
     def _sentence_figures(
-        self,
-        release: Release,
-        context: SentenceContext,
-        mentions: Sequence[Mention],
-        non_figures: nonfigures.NonFigures,
-        title_ops: Sequence[str],
-        area: str,
+        self, release: Release, context: SentenceContext, readers: _Readers
     ) -> list[Figure]:
         """The figures of one sentence: every stage, in order, on its drafts."""
         text, sentence, previous = release.text, context.sentence, context.previous
         book = self.measures
-        drafts = non_figures.drop(sentence, self._numbers.read(release, sentence))
+        drafts = readers.non_figures.drop(sentence, self._numbers.read(release, sentence))
         numbers.end_tails(drafts)
-        in_sentence = within(mentions, sentence.start, sentence.end)
-        in_previous = within(mentions, previous.start, previous.end) if previous else []
+        in_sentence = readers.mentions_of(sentence)
+        in_previous = readers.mentions_of(previous) if previous else []
         periods.assign_periods(drafts, context, text)
-        areas.assign_areas(
-            text, drafts, in_sentence, in_previous, area, book.example_cues, book.area_cues
-        )
-        subjects.assign_subjects(drafts, in_sentence, in_previous, title_ops, text)
+        readers.areas.assign(drafts, in_sentence, in_previous)
+        readers.subjects.assign(drafts, in_sentence, in_previous)
         changes.link(text, sentence, drafts, book)
-        indicators.assign_indicators(text, drafts, book)
+        indicators.assign_indicators(text, drafts, book, readers.scans)
         drafts = nonfigures.drop_compound_adjectives(text, drafts)
         indicators.inherit_from_totals(drafts, text)
         indicators.date_stocks(drafts)

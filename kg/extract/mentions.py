@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from kg.extract.lexicon import Lexicon, Match
 from kg.extract.measures import Discovery
 from kg.extract.records import Mention
+from kg.extract.window import SpanIndex
 from kg.text.corpus import Release
 from kg.text.segment import Sentence
 
@@ -44,11 +45,12 @@ def find_mentions(
     """
     text = release.text
     out: list[Mention] = []
+    sentence_at = _SentenceFinder(sentences)
     for match in lexicon.find(text):
         start, end, iri = match.start, match.end, match.entry.iri
         if match.entry.annual:
             end, iri = edition(text, match, release)
-        sentence = next((s for s in sentences if s.start <= start < s.end), sentences[-1])
+        sentence = sentence_at(start)
         place = text[start:end].lower() in {p.lower() for p in match.entry.places}
         own = bool(match.entry.data.get("own_figures"))
         out.append(
@@ -64,15 +66,17 @@ def find_mentions(
                 own,
             )
         )
-    known = [(m.start, m.end) for m in out]
+    known = SpanIndex((m.start, m.end) for m in out)
     for rule in discovery:
+        found_now: list[tuple[int, int]] = []  # the names of one rule never overlap each other
         for found in rule.pattern.finditer(text):
             start, end = found.span("name")
-            if _overlaps(start, end, known):
+            if known.overlaps(start, end):
                 continue
-            sentence = next((s for s in sentences if s.start <= start < s.end), sentences[-1])
+            sentence = sentence_at(start)
             out.append(Mention(start, end, text[start:end], None, rule.cls, rule.scheme, sentence))
-            known.append((start, end))
+            found_now.append((start, end))
+        known = SpanIndex(known.spans + found_now)
     out.sort(key=lambda m: m.start)
     return out
 
@@ -88,9 +92,9 @@ def edition(text: str, match: Match, release: Release) -> tuple[int, str]:
         The end of the mention (after a written year suffix, if any) and the IRI it links to.
     """
     end, year = match.end, release.year
-    suffix = _YEAR_SUFFIX.match(text[end:])
+    suffix = _YEAR_SUFFIX.match(text, end)  # at ``end`` without copying the rest of the text
     if suffix:
-        end += suffix.end()
+        end = suffix.end()
         written = int(suffix.group(1))
         if 1990 <= written <= 2100:
             year = written
@@ -121,5 +125,26 @@ def within(mentions: Sequence[Mention], start: int, end: int) -> list[Mention]:
     return list(mentions[bisect.bisect_left(keys, start) : bisect.bisect_left(keys, end)])
 
 
-def _overlaps(a: int, b: int, spans: Sequence[tuple[int, int]]) -> bool:
-    return any(s < b and a < e for s, e in spans)
+def run_key(ms: Sequence[Mention]) -> tuple[int, int, int]:
+    """What tells a run of a release's mentions (one sentence's, from :func:`within`) from
+    another: where its first and last start, and how many it holds.
+
+    Why: a stage that reads a sentence's mentions once (the jurisdictions of a list's lead
+    sentence, inherited by every item) keeps what it read under this key.
+    """
+    return (ms[0].start, ms[-1].start, len(ms)) if ms else (-1, -1, 0)
+
+
+class _SentenceFinder:
+    """The sentence a position falls in (the last sentence for one between sentences), by
+    bisection: a release of many sentences and names would be quadratic otherwise."""
+
+    def __init__(self, sentences: Sequence[Sentence]) -> None:
+        self._sentences = sentences
+        self._starts = [s.start for s in sentences]
+
+    def __call__(self, pos: int) -> Sentence:
+        i = bisect.bisect_right(self._starts, pos) - 1
+        if i >= 0 and pos < self._sentences[i].end:
+            return self._sentences[i]
+        return self._sentences[-1]

@@ -18,14 +18,14 @@ indicators and runs after ``kg.extract.indicators``.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Sequence
 
 from kg.extract.measures import NonFigureRules
 from kg.extract.numbers import SPLIT
 from kg.extract.records import Draft, Mention
-from kg.text.numerals import Numeral
+from kg.extract.window import SpanIndex, after, cue_before
+from kg.text.numerals import Numeral, blank_long_runs
 from kg.text.periods import date_spans, period_phrase_spans
 from kg.text.segment import Sentence
 
@@ -67,7 +67,10 @@ class NonFigures:
         quoted = [m.span() for m in _QUOTED.finditer(text)]
         named = [(m.start, m.end) for m in mentions]
         self._names = SpanIndex(quoted + named)
-        shaped = [m.span() for _, pattern in self._rules.spans for m in pattern.finditer(text)]
+        shapes_see = blank_long_runs(text)  # (no long run of digits is a number)
+        shaped = [
+            m.span() for _, pattern in self._rules.spans for m in pattern.finditer(shapes_see)
+        ]
         phrases = period_phrase_spans(text) if period_phrases is None else list(period_phrases)
         self._dates = SpanIndex(date_spans(text) + phrases + shaped)
 
@@ -85,40 +88,43 @@ class NonFigures:
             )
         if self._names.overlaps(n.start, n.end) or self._dates.contains(n.start, n.end):
             return True
-        before = sentence.text[: n.start - sentence.start]
-        after = sentence.text[n.end - sentence.start :]
+        # the words around the number in its sentence, as far as a cue can reach (kg.extract.window)
+        text, offset = sentence.text, sentence.start
+        pre = cue_before(text, 0, n.start - offset)
+        post = after(text, n.end - offset, len(text))
         # "China Drug Situation Report 2023": a year closing a title line
         if (
             _YEAR.fullmatch(n.verbatim)
-            and _CAPITALISED_WORD_BEFORE.search(before)
-            and _LINE_END_AFTER.match(after)
+            and _CAPITALISED_WORD_BEFORE.search(pre)
+            and _LINE_END_AFTER.match(post)
         ):
             return True
         # "for three years", "15 years in prison": a length of time, unless an operation lasted it
-        if not n.percent and _DURATION_AFTER.match(after) and not self._lasted(before):
+        if not n.percent and _DURATION_AFTER.match(post) and not self._lasted(pre):
             return True
         # "five-month results": a hyphenated duration names a period unless an operation follows
         nouns = self._rules.duration_figure_nouns
-        if nouns is not None and _HYPHEN_DURATION.match(after) and not nouns.match(after):
+        if nouns is not None and _HYPHEN_DURATION.match(post) and not nouns.match(post):
             return True
         # "1. solved 1,086 cases": the number of a list item
-        if before.strip() in ("", "(") and _LIST_NUMBER_END.match(after):
+        at_start = n.start - offset == len(pre)  # the whole of what precedes it was read
+        if at_start and pre.strip() in ("", "(") and _LIST_NUMBER_END.match(post):
             return True
         # "the first two months of the year": part of a period phrase
-        if _PERIOD_WORD_BEFORE.search(before) and _PERIOD_UNIT_AFTER.match(after):
+        if _PERIOD_WORD_BEFORE.search(pre) and _PERIOD_UNIT_AFTER.match(post):
             return True
         # "Flow-26", "COVID-19": a number glued to a word by a hyphen is part of a name
-        if before.endswith("-") and len(before) > 1 and before[-2].isalnum():
+        if pre.endswith("-") and len(pre) > 1 and pre[-2].isalnum():
             return True
         # "the 6 National Youth ... Competition": an edition number before a proper name
-        if _THE_BEFORE.search(before) and _CAPITAL_AFTER.match(after):
+        if _THE_BEFORE.search(pre) and _CAPITAL_AFTER.match(post):
             return True
         # "Four Specialities, Three Determinations": capitalised number words inside a title
         return bool(
             n.written_as_word
             and n.verbatim[0].isupper()
-            and before.strip()
-            and _CAPITAL_AFTER.match(after)
+            and pre.strip()
+            and _CAPITAL_AFTER.match(post)
         )
 
     def _lasted(self, before: str) -> bool:
@@ -145,30 +151,3 @@ def is_compound_adjective(text: str, d: Draft) -> bool:
 def drop_compound_adjectives(text: str, drafts: Sequence[Draft]) -> list[Draft]:
     """The drafts that are not compound adjectives (:func:`is_compound_adjective`), in order."""
     return [d for d in drafts if not is_compound_adjective(text, d)]
-
-
-class SpanIndex:
-    """Spans sorted by start, so that each lookup reads only the spans near it.
-
-    Why: a long release has thousands of names and dates; testing every number against every
-    span made extraction quadratic in the length of the text.
-    """
-
-    def __init__(self, spans: Sequence[tuple[int, int]]) -> None:
-        """Sort ``spans`` (start, end) and note the longest, which bounds each lookup."""
-        self._spans = sorted(spans)
-        self._starts = [a for a, _ in self._spans]
-        self._longest = max((b - a for a, b in self._spans), default=0)
-
-    def _near(self, a: int, b: int) -> list[tuple[int, int]]:
-        lo = bisect.bisect_left(self._starts, a - self._longest)
-        hi = bisect.bisect_left(self._starts, b)
-        return self._spans[lo:hi]
-
-    def overlaps(self, a: int, b: int) -> bool:
-        """Whether any span shares a character with ``[a, b)``."""
-        return any(s < b and a < e for s, e in self._near(a, b))
-
-    def contains(self, a: int, b: int) -> bool:
-        """Whether one span holds all of ``[a, b)``."""
-        return any(s <= a and b <= e for s, e in self._near(a, b))

@@ -14,6 +14,7 @@ on its unit ("6.7000 tons", "1 cases", "2023 suspects"), never on what it is abo
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -22,6 +23,7 @@ from itertools import pairwise
 from kg.extract.cues import ends_with_phrase
 from kg.extract.measures import MeasureBook
 from kg.extract.records import Draft, Status
+from kg.extract.window import cue_before
 from kg.text.corpus import Release
 from kg.text.numerals import GLUED, Numeral, scan
 from kg.text.segment import Sentence
@@ -53,8 +55,9 @@ class NumberReader:
                 unit_alts.append(word)
         unit_alts.sort(key=len, reverse=True)
         alt = "|".join(re.escape(w) for w in unit_alts)
-        self._unit_re = re.compile(rf"^(?:\s+|-)({alt})(?![\w%])", re.I)
-        self._qualifier_phrases = [q for q, _ in measures.qualifiers]
+        # matched at the end of a number (``match(text, pos, endpos)``: nothing is copied)
+        self._unit_re = re.compile(rf"(?:\s+|-)({alt})(?![\w%])", re.I)
+        self._qualifier_phrases = tuple(q for q, _ in measures.qualifiers)
         self._qualifier_of = dict(measures.qualifiers)
 
     def read(self, release: Release, sentence: Sentence) -> list[Draft]:
@@ -64,36 +67,54 @@ class NumberReader:
         are dropped. The pieces of a number the translation split apart are joined into one
         malformed draft (:func:`join_split_numbers`).
         """
+        breaks = (
+            Breaks(release.text, sentence.start, sentence.end, _CLAUSE_BREAK),
+            Breaks(release.text, sentence.start, sentence.end, _SEGMENT_BREAK),
+        )
         drafts = [
-            self.draft(release, sentence, shift(n, sentence.start)) for n in scan(sentence.text)
+            self.draft(release, sentence, shift(n, sentence.start), breaks)
+            for n in scan(sentence.text)
         ]
         return join_split_numbers(release.text, drafts, self.measures.qualifiers)
 
-    def draft(self, release: Release, sentence: Sentence, num: Numeral) -> Draft:
-        """The draft of one number (``num`` at release offsets) of ``sentence``."""
+    def draft(
+        self,
+        release: Release,
+        sentence: Sentence,
+        num: Numeral,
+        breaks: tuple[Breaks, Breaks] | None = None,
+    ) -> Draft:
+        """The draft of one number (``num`` at release offsets) of ``sentence``.
+
+        ``breaks``: the clause and segment breaks of ``sentence`` (:class:`Breaks`), when the
+        caller reads several numbers of it; found here otherwise.
+        """
         text = release.text
+        clauses, segments = breaks or (
+            Breaks(text, sentence.start, sentence.end, _CLAUSE_BREAK),
+            Breaks(text, sentence.start, sentence.end, _SEGMENT_BREAK),
+        )
         unit, kind, unit_end = "NUM", "count", num.end
         if num.percent:
             unit, kind = "PERCENT", "percent"
         else:
-            m = self._unit_re.match(text[num.end : sentence.end])
+            m = self._unit_re.match(text, num.end, sentence.end)
             if m:
                 unit, kind = self._unit_by_word[m.group(1).lower()]
-                unit_end = num.end + m.end()
+                unit_end = m.end()
             else:  # "a reward of 2,000 to 20,000 yuan": the range's unit is the first's too
                 r = _RANGE_TO.match(text, num.end, sentence.end)
-                m = self._unit_re.match(text[r.end() : sentence.end]) if r else None
+                m = self._unit_re.match(text, r.end(), sentence.end) if r else None
                 if m:
                     unit, kind = self._unit_by_word[m.group(1).lower()]
         qualifier = "exact"
-        clause = bounds(text, num.start, sentence.start, sentence.end, _CLAUSE_BREAK)
-        before = text[clause[0] : num.start]
-        found = ends_with_phrase(before, self._qualifier_phrases)
+        clause = clauses.around(num.start)
+        found = ends_with_phrase(cue_before(text, clause[0], num.start), self._qualifier_phrases)
         if found:
             qualifier = self._qualifier_of[found]
         elif _MORE_THAN_AFTER.match(text[unit_end : unit_end + 6]):
             qualifier = "more-than"
-        segment = bounds(text, num.start, sentence.start, sentence.end, _SEGMENT_BREAK)
+        segment = segments.around(num.start)
         status, reason = self.status(release, num, kind, unit_end)
         return Draft(
             num=num,
@@ -282,11 +303,32 @@ def end_tails(drafts: Sequence[Draft]) -> None:
 
 def bounds(text: str, pos: int, lo: int, hi: int, breaker: re.Pattern[str]) -> tuple[int, int]:
     """The stretch of ``text[lo:hi]`` around ``pos`` between two breaks of ``breaker``."""
-    start = lo
-    for m in breaker.finditer(text, lo, pos):
-        start = m.end()
-    after = breaker.search(text, pos, hi)
-    return start, (after.start() if after else hi)
+    return Breaks(text, lo, hi, breaker).around(pos)
+
+
+class Breaks:
+    """The breaks (clause or segment) of one sentence, found once, by position.
+
+    Why: each number's clause is the stretch between the breaks around it; searching the
+    sentence for them again for each number made a long sentence quadratic. Bisecting the
+    breaks found once gives the same stretch: a break never straddles a number, whose first
+    character is neither punctuation nor space.
+    """
+
+    def __init__(self, text: str, lo: int, hi: int, breaker: re.Pattern[str]) -> None:
+        """Find the breaks of ``breaker`` in ``text[lo:hi]``."""
+        self.lo, self.hi = lo, hi
+        spans = [m.span() for m in breaker.finditer(text, lo, hi)]
+        self._starts = [a for a, _ in spans]
+        self._ends = [b for _, b in spans]
+
+    def around(self, pos: int) -> tuple[int, int]:
+        """From the end of the last break before ``pos`` to the start of the first after it."""
+        i = bisect.bisect_left(self._starts, pos)
+        return (
+            self._ends[i - 1] if i else self.lo,
+            self._starts[i] if i < len(self._starts) else self.hi,
+        )
 
 
 def shift(n: Numeral, offset: int) -> Numeral:

@@ -14,10 +14,12 @@ first after it, else the period in force.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from kg.extract import window
 from kg.extract.cues import BASE_BEFORE
 from kg.extract.records import Draft, SentenceContext
 from kg.text.corpus import Release
@@ -72,7 +74,7 @@ def sentence_contexts(
     out: list[SentenceContext] = []
     lead: Sentence | None = None  # "From January to May, police:" before a numbered list
     lead_period: Period | None = None
-    history: list[Period] = []  # the dated periods stated so far, in reading order
+    history = _History()  # the dated periods stated so far, in reading order
     for para in paras:
         is_item = bool(_LIST_ITEM.match(para.sentences[0].text)) if para.sentences else False
         if not is_item:
@@ -87,7 +89,7 @@ def sentence_contexts(
                 p = _resolve(p, history)
                 stated.append(p)
                 if (p.start or p.end) and not p.base:
-                    history.append(p)
+                    history.add(p)
             out.append(SentenceContext(sentence, previous, tuple(stated), context))
             dated = [
                 p for p in stated if (p.start or p.end or release.issued is None) and not p.base
@@ -102,16 +104,42 @@ def sentence_contexts(
     return out
 
 
-def _resolve(period: Period, history: Sequence[Period]) -> Period:
+class _History:
+    """The dated periods stated so far: the last one, and the last one about each length.
+
+    Why the lengths: "the same five months" points back at the last period about five months
+    long; looking it up by length instead of reading the periods back keeps a text of many
+    such phrases linear.
+    """
+
+    def __init__(self) -> None:
+        self.last: Period | None = None
+        self._by_months: dict[int, Period] = {}
+
+    def add(self, period: Period) -> None:
+        """``period`` is the last one stated now, and the last about its length (a month
+        either way)."""
+        self.last = period
+        length = _length_in_months(period)
+        if length is not None:
+            for months in (length - 1, length, length + 1):
+                self._by_months[months] = period
+
+    def about(self, months: int) -> Period | None:
+        """The last period stated that is about ``months`` long."""
+        return self._by_months.get(months)
+
+
+def _resolve(period: Period, history: _History) -> Period:
     """A phrase that points back, with the bounds of the period it points at: the last one
     stated, or for "the same five months" the last one that long."""
-    if not period.refers or not history:
+    last = history.last
+    if not period.refers or last is None:
         return period
-    last = history[-1]
     if period.refers == "same":
         months = _months_named(period.phrase)
         if months is not None:
-            last = next((p for p in reversed(history) if _about_months(p, months)), last)
+            last = history.about(months) or last
         return replace(period, start=last.start, end=last.end)
     year = (last.end or last.start or "")[:4]
     if not year:
@@ -135,13 +163,12 @@ def _months_named(phrase: str) -> int | None:
     return int(word) if word.isdigit() else _NUMBER_WORDS.index(word) + 2
 
 
-def _about_months(period: Period, months: int) -> bool:
-    """Whether ``period`` is about ``months`` long (within a month either way)."""
+def _length_in_months(period: Period) -> int | None:
+    """How many calendar months ``period`` touches, when both its bounds are known."""
     if not (period.start and period.end):
-        return False
+        return None
     a, b = period.start, period.end
-    length = (int(b[:4]) - int(a[:4])) * 12 + int(b[5:7]) - int(a[5:7]) + 1
-    return abs(length - months) <= 1
+    return (int(b[:4]) - int(a[:4])) * 12 + int(b[5:7]) - int(a[5:7]) + 1
 
 
 def _one_past_year(period: Period | None, release: Release) -> int | None:
@@ -168,7 +195,7 @@ def figure_period(
     by the end of last year" dates each figure by the phrase of its own clause.
     """
     # a base's own time ("against seven in 2021") dates only the number right before it
-    stated = [p for p in stated if not p.base or 0 <= p.phrase_start - pos <= 40]
+    stated = [p for p in stated if not p.base or 0 <= p.phrase_start - pos <= _BASE_REACH]
     if clause is not None:
         near = [p for p in stated if clause[0] <= p.phrase_start < clause[1]]
         before = [p for p in near if p.phrase_start <= pos]
@@ -180,6 +207,61 @@ def figure_period(
     if before:
         return before[-1]
     return stated[0] if stated else default
+
+
+_BASE_REACH = 40
+"""A base's time phrase dates the number at most this many characters before it."""
+
+
+class StatedPeriods:
+    """The periods one sentence states, by position: :func:`figure_period` for each of its
+    figures with one bisection or two, instead of a pass over all of them.
+
+    Why: a sentence may state thousands of periods and hold thousands of figures (a text of
+    "in 2020, 12 kg; in 2021, 13 kg; ..."); reading every period for every figure made that
+    quadratic. ``stated`` must be in order of position, as ``SentenceContext.stated`` is.
+    """
+
+    def __init__(self, stated: Sequence[Period]) -> None:
+        """Split ``stated`` into the sentence's own periods and the times of bases."""
+        own = [(p.phrase_start, i) for i, p in enumerate(stated) if not p.base]
+        bases = [(p.phrase_start, i) for i, p in enumerate(stated) if p.base]
+        self._stated = stated
+        self._own, self._own_at = own, [a for a, _ in own]
+        self._bases, self._base_at = bases, [a for a, _ in bases]
+
+    def _candidates(self, pos: int) -> list[tuple[int, int]]:
+        """The bases that may date the figure at ``pos`` (those right after it)."""
+        lo = bisect.bisect_left(self._base_at, pos)
+        return self._bases[lo : bisect.bisect_right(self._base_at, pos + _BASE_REACH)]
+
+    def _last(self, near: list[tuple[int, int]], lo: int | None, hi: int) -> tuple[int, int] | None:
+        """The last own period or base of ``near`` whose phrase starts in ``[lo, hi]``."""
+        j = bisect.bisect_right(self._own_at, hi) - 1
+        found = [self._own[j]] if j >= 0 and (lo is None or self._own_at[j] >= lo) else []
+        found += [b for b in near if (lo is None or lo <= b[0]) and b[0] <= hi]
+        return max(found) if found else None
+
+    def _first(self, near: list[tuple[int, int]], lo: int, hi: int) -> tuple[int, int] | None:
+        """The first own period or base of ``near`` whose phrase starts in ``[lo, hi)``."""
+        j = bisect.bisect_left(self._own_at, lo)
+        found = [self._own[j]] if j < len(self._own) and self._own_at[j] < hi else []
+        found += [b for b in near if lo <= b[0] < hi]
+        return min(found) if found else None
+
+    def period_at(self, pos: int, default: Period, clause: tuple[int, int] | None = None) -> Period:
+        """What :func:`figure_period` says for the figure at ``pos``."""
+        near = self._candidates(pos)
+        if clause is not None:
+            found = self._last(near, clause[0], min(pos, clause[1] - 1))
+            found = found or self._first(near, clause[0], clause[1])
+            if found:
+                return self._stated[found[1]]
+        found = self._last(near, None, pos)
+        if found is None:
+            heads = ([self._own[0]] if self._own else []) + near[:1]
+            found = min(heads) if heads else None
+        return self._stated[found[1]] if found else default
 
 
 def flows_to_instants(drafts: Sequence[Draft], context: SentenceContext) -> None:
@@ -228,12 +310,13 @@ def assign_periods(drafts: Sequence[Draft], context: SentenceContext, text: str 
     "fallen from a peak of 160,000 to 35,000 in 2022": the peak's year is not stated, and the
     period phrase of its clause belongs to the figure after it.
     """
+    stated = StatedPeriods(context.stated)
     for d in drafts:
-        before = text[d.clause[0] : d.num.start] if text else ""
+        before = window.cue_before(text, d.clause[0], d.num.start) if text else ""
         if _PEAK.search(before):
             d.period = Period(None, None, "not stated", -1)
             continue
-        d.period = figure_period(d.num.start, context.stated, context.period, d.clause)
+        d.period = stated.period_at(d.num.start, context.period, d.clause)
         # "58 parcels, up from 31 in the same period last year": the base is a year earlier
         if BASE_BEFORE.search(before) and _A_YEAR_EARLIER.match(text, d.unit_end):
             d.period = _year_earlier(d.period)

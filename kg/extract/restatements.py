@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from decimal import Decimal
 
+from kg.extract import window
 from kg.extract.cues import SUBSET_OPENER
 from kg.extract.records import Figure
 from kg.text.segment import Paragraph, lead
@@ -28,14 +30,17 @@ def headline_restatements(figures: Sequence[Figure], paras: Sequence[Paragraph])
     """``figures`` with each headline figure attributed like the body figure it restates."""
     first = lead(paras)
     lead_at = first.start if first is not None else 0
+    # the first body figure of each value and unit (a lookup, not a pass over the body for
+    # each headline figure: a release of many short lines is all headline)
+    bodies: dict[tuple[Decimal | None, str], Figure] = {}
+    for b in figures:
+        if b.start >= lead_at:
+            bodies.setdefault((b.value, b.unit), b)
     out = list(figures)
     for i, f in enumerate(figures):
         if f.start >= lead_at or f.value is None:
             continue
-        body = next(
-            (b for b in figures if b.start >= lead_at and b.value == f.value and b.unit == f.unit),
-            None,
-        )
+        body = bodies.get((f.value, f.unit))
         if body is not None:
             out[i] = replace(
                 f,
@@ -52,26 +57,27 @@ def headline_restatements(figures: Sequence[Figure], paras: Sequence[Paragraph])
 
 
 def subset_openers(text: str, figures: Sequence[Figure]) -> list[Figure]:
-    """``figures`` with those of an "Of those cases," sentence linked to their whole."""
+    """``figures`` (in reading order) with those of an "Of those cases," sentence linked to
+    their whole: the last figure of an earlier sentence with the same measure that is neither
+    a part nor a change."""
     out = list(figures)
+    # the last such figure of each measure in the sentences before the current one; a running
+    # note instead of a look back over every figure before each one
+    wholes: dict[tuple[str, str], Figure] = {}
+    pending: list[Figure] = []  # the current sentence's figures, noted when it is done
     for i, f in enumerate(figures):
         s = f.sentence
-        if f.part_of is not None or f.change_of is not None:
+        if pending and pending[-1].sentence.start < s.start:
+            for w in pending:
+                wholes[(w.indicator, w.unit)] = w
+            pending = []
+        if f.part_of is None and f.change_of is None:
+            pending.append(f)
+        else:
             continue
-        if not SUBSET_OPENER.match(text[s.start : f.start]):
+        if not SUBSET_OPENER.match(window.opening(text, s.start, f.start)):
             continue
-        whole = next(
-            (
-                w
-                for w in reversed(figures[:i])
-                if w.sentence.start < s.start
-                and w.indicator == f.indicator
-                and w.unit == f.unit
-                and w.part_of is None
-                and w.change_of is None
-            ),
-            None,
-        )
+        whole = wholes.get((f.indicator, f.unit))
         if whole is not None:
             out[i] = replace(f, part_of=(whole.start, whole.end))
     return out

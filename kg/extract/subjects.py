@@ -13,11 +13,13 @@ the figure after it in the clause ("heroin seized: 4 kg"), never to the figure b
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 
+from kg.extract import window
 from kg.extract.lexicon import Lexicon
-from kg.extract.mentions import edition
+from kg.extract.mentions import edition, run_key
 from kg.extract.records import Draft, Mention
 from kg.text.corpus import Release
 from kg.text.segment import paragraphs
@@ -25,11 +27,9 @@ from kg.text.segment import paragraphs
 _THE_DRUG = re.compile(r"^\W*(?:[\w-]+\s+){0,2}?of (?:the|this|that) (?:drug|substance)\b", re.I)
 
 
-def _previous_substance(d: Draft, in_previous: Sequence[Mention], text: str) -> str | None:
-    """ "seized 1,674 kilograms of the drug": the one substance the sentence before names."""
-    if not _THE_DRUG.match(text[d.tail[0] : d.tail[1]]):
-        return None
-    named = {m.entity for m in in_previous if m.scheme == "substances" and m.entity}
+def _only(ms: Sequence[Mention], scheme: str) -> str | None:
+    """The one entity of ``scheme`` that ``ms`` name, if they name exactly one."""
+    named = {m.entity for m in ms if m.scheme == scheme and m.entity}
     return named.pop() if len(named) == 1 else None
 
 
@@ -59,6 +59,116 @@ def closest(ms: Sequence[Mention], pos: int) -> Mention | None:
     return ms[0] if ms else None
 
 
+class _ByStart:
+    """Mentions sorted by start, and the last one before a position or the first in a stretch,
+    by bisection."""
+
+    def __init__(self, ms: list[Mention]) -> None:
+        self.ms = ms
+        self._starts = [m.start for m in ms]
+
+    def last_before(self, pos: int, lo: int | None = None) -> Mention | None:
+        """The last mention starting before ``pos`` (and at or after ``lo``)."""
+        i = bisect.bisect_left(self._starts, pos) - 1
+        return self.ms[i] if i >= 0 and (lo is None or self._starts[i] >= lo) else None
+
+    def first_in(self, lo: int, hi: int) -> Mention | None:
+        """The first mention starting in ``[lo, hi)``."""
+        i = bisect.bisect_left(self._starts, lo)
+        return self.ms[i] if i < len(self.ms) and self._starts[i] < hi else None
+
+    def closest(self, pos: int, stretch: tuple[int, int] | None = None) -> Mention | None:
+        """:func:`closest` of the mentions starting in ``stretch`` (all when not given)."""
+        if stretch is None:
+            return self.last_before(pos) or (self.ms[0] if self.ms else None)
+        lo, hi = stretch
+        return self.last_before(min(pos, hi), lo) or self.first_in(lo, hi)
+
+
+class SentenceSubjects:
+    """The operations, offences, substances and own-figure agencies one sentence names, read
+    once for all its figures.
+
+    Why: each figure takes the nearest of them; picking them out of the sentence's mentions
+    again for each figure made a sentence of many names and figures quadratic.
+
+    Args:
+        in_sentence: the mentions of the sentence, by start.
+        previous_operation: the one operation the sentence before names, if it names one.
+        title_ops: the operations of the title (:func:`title_operations`).
+    """
+
+    def __init__(
+        self,
+        in_sentence: Sequence[Mention],
+        previous_operation: str | None,
+        title_ops: Sequence[str],
+    ) -> None:
+        self.operations = _ByStart([m for m in in_sentence if m.scheme == "operations"])
+        self._linked = {
+            scheme: _ByStart([m for m in in_sentence if m.scheme == scheme and m.entity])
+            for scheme in ("offences", "substances")
+        }
+        self.agencies = _ByStart([m for m in in_sentence if m.own_figures])
+        self.previous_operation = previous_operation
+        self.title_operation = title_ops[0] if len(title_ops) == 1 else None
+
+    def operation(self, d: Draft) -> str | None:
+        """The operation of one draft (None for an operation the vocabulary does not know): the
+        closest one named in its segment, else in its sentence, else the one the sentence
+        before names, else the title's."""
+        pos = d.num.start
+        chosen = self.operations.closest(pos, d.segment) or self.operations.closest(pos)
+        if chosen:
+            return chosen.entity
+        return self.previous_operation or self.title_operation
+
+    def nearest(self, d: Draft, scheme: str) -> str | None:
+        """:func:`nearest`, for the offences or substances of the sentence."""
+        ms = self._linked[scheme]
+        found = ms.first_in(*d.tail) or ms.last_before(d.num.start, d.clause[0])
+        return found.entity if found else None
+
+
+class SubjectReader:
+    """Assigns subjects to the figures of a release's sentences; one per release.
+
+    Why a class: what the sentence before names is read once per sentence, and a list's lead
+    sentence is "the sentence before" every item of the list.
+    """
+
+    def __init__(self, title_ops: Sequence[str], text: str = "") -> None:
+        """``title_ops``: the operations of the title; ``text``: the release text."""
+        self.title_ops = title_ops
+        self.text = text
+        self._only: dict[tuple[tuple[int, int, int], str], str | None] = {}
+
+    def only(self, ms: Sequence[Mention], scheme: str) -> str | None:
+        """:func:`_only`, once per run of mentions (a sentence's, known by its ends)."""
+        key = (run_key(ms), scheme)
+        if key not in self._only:
+            self._only[key] = _only(ms, scheme)
+        return self._only[key]
+
+    def assign(
+        self,
+        drafts: Sequence[Draft],
+        in_sentence: Sequence[Mention],
+        in_previous: Sequence[Mention],
+    ) -> None:
+        """:func:`assign_subjects` with this reader's title operations and text."""
+        named = SentenceSubjects(in_sentence, self.only(in_previous, "operations"), self.title_ops)
+        for d in drafts:
+            d.operation = named.operation(d)
+            d.offence = named.nearest(d, "offences")
+            d.substance = named.nearest(d, "substances")
+            if d.substance is None and _THE_DRUG.match(window.after(self.text, *d.tail)):
+                # "seized 1,674 kilograms of the drug": the one the sentence before names
+                d.substance = self.only(in_previous, "substances")
+            own = named.agencies.last_before(d.num.start)
+            d.agency = own.entity if own else None
+
+
 def operation(
     d: Draft,
     in_sentence: Sequence[Mention],
@@ -66,17 +176,7 @@ def operation(
     title_ops: Sequence[str],
 ) -> str | None:
     """The operation of one draft (None for an operation the vocabulary does not know)."""
-    named = [m for m in in_sentence if m.scheme == "operations"]
-    seg = [m for m in named if d.segment[0] <= m.start < d.segment[1]]
-    chosen = closest(seg, d.num.start) or closest(named, d.num.start)
-    if chosen:
-        return chosen.entity  # None for an operation the vocabulary does not know
-    prev = {m.entity for m in in_previous if m.scheme == "operations" and m.entity}
-    if len(prev) == 1:
-        return prev.pop()
-    if len(title_ops) == 1:
-        return title_ops[0]
-    return None
+    return SentenceSubjects(in_sentence, _only(in_previous, "operations"), title_ops).operation(d)
 
 
 def nearest(d: Draft, in_sentence: Sequence[Mention], scheme: str) -> str | None:
@@ -84,12 +184,9 @@ def nearest(d: Draft, in_sentence: Sequence[Mention], scheme: str) -> str | None
 
     Later in the clause belongs to the next figure ("4 kg of heroin and 2 t of precursors").
     """
-    ms = [m for m in in_sentence if m.scheme == scheme and m.entity]
-    in_tail = [m for m in ms if d.tail[0] <= m.start < d.tail[1]]
-    if in_tail:
-        return in_tail[0].entity
-    before = [m for m in ms if d.clause[0] <= m.start < d.num.start]
-    return before[-1].entity if before else None
+    ms = _ByStart([m for m in in_sentence if m.scheme == scheme and m.entity])
+    found = ms.first_in(*d.tail) or ms.last_before(d.num.start, d.clause[0])
+    return found.entity if found else None
 
 
 def assign_subjects(
@@ -111,11 +208,4 @@ def assign_subjects(
         title_ops: the operations of the title (:func:`title_operations`).
         text: the release text (for "of the drug").
     """
-    for d in drafts:
-        d.operation = operation(d, in_sentence, in_previous, title_ops)
-        d.offence = nearest(d, in_sentence, "offences")
-        d.substance = nearest(d, in_sentence, "substances") or _previous_substance(
-            d, in_previous, text
-        )
-        own = [m for m in in_sentence if m.own_figures and m.start < d.num.start]
-        d.agency = own[-1].entity if own else None
+    SubjectReader(title_ops, text).assign(drafts, in_sentence, in_previous)

@@ -74,10 +74,19 @@ class Numeral:
 
 
 _EXACT = 400  # decimal digits of precision for arithmetic on stated numbers
+MAX_NUMERAL_CHARS = 40
+r"""The longest run of digits, points and commas that can be a number ("8,000,000,000" has 13
+characters). Why a limit: a longer run is debris (a table squeezed into one token), reading it
+as a value could outgrow the exact arithmetic (``_EXACT``) and be rounded when published, and
+the patterns that look for numbers in context (``\d[\d,.]*`` ...) take time quadratic in the
+length of such a run: :func:`blank_long_runs` hides it from them."""
+_LONG_RUN = re.compile(rf"[\d.,]{{{MAX_NUMERAL_CHARS + 1},}}")
 
 
 def read_digits(token: str) -> tuple[Decimal | None, str | None]:
     """Read a digit token such as ``1,313.2``; return ``(value, None)`` or ``(None, reason)``."""
+    if len(token) > MAX_NUMERAL_CHARS:
+        return None, f"{len(token)} characters of digits and separators: too long for a number"
     if "<>" in token:
         return None, "placeholder <> in place of digits"
     if token.count(".") > 1:
@@ -157,6 +166,20 @@ def scan(text: str) -> list[Numeral]:
         )
     found.sort(key=lambda n: n.start)
     return found
+
+
+def blank_long_runs(text: str) -> str:
+    r"""``text`` with every run of digits, points and commas longer than a number can be
+    (:data:`MAX_NUMERAL_CHARS`) replaced by as many ``#``: same length, same offsets.
+
+    Why: patterns from the data files are searched over whole texts and clauses, and one like
+    ``\b\d[\d,.]*\s*kg`` tries every digit of "1,2,1,2,..." and reads on to the end of the run
+    from each, so a long run costs its length squared. No such run is a number, and none is in
+    a real release (where this returns ``text`` itself).
+    """
+    if _LONG_RUN.search(text) is None:
+        return text
+    return _LONG_RUN.sub(lambda m: "#" * len(m.group()), text)
 
 
 def format_decimal(value: Decimal) -> str:

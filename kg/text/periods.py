@@ -7,9 +7,11 @@ is kept so users can see why.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -201,12 +203,9 @@ def find_periods(
     force is about one past year; otherwise the latest such month not after ``issued``.
     """
     found: list[Period] = []
-    taken: list[tuple[int, int]] = []
+    taken = _Taken()
     for pattern, kind in _PATTERNS:
-        for m in pattern.finditer(text):
-            if any(a < m.end() and m.start() < b for a, b in taken):
-                continue
-            taken.append((m.start(), m.end()))
+        for m in taken.new(pattern.finditer(text)):
             if kind == "base":  # the time a figure is compared with, not its own
                 continue
             period = _build(kind, m, issued, offset, year)
@@ -219,6 +218,35 @@ def find_periods(
             found.append(period)
     found.sort(key=lambda p: p.phrase_start)
     return found
+
+
+class _Taken:
+    """The spans earlier patterns took, sorted, so that a phrase overlapping one is skipped.
+
+    Why: a sentence can state thousands of periods (a text of "in 2020, ..." over and over);
+    testing each match against every span taken made that quadratic. The matches of one
+    pattern never overlap each other, so each is tested against the earlier patterns' spans
+    only (one bisection), and they join those spans once the pattern is done.
+    """
+
+    def __init__(self) -> None:
+        self._spans: list[tuple[int, int]] = []  # sorted and disjoint: ends are sorted too
+        self._starts: list[int] = []
+
+    def _overlaps(self, a: int, b: int) -> bool:
+        i = bisect.bisect_left(self._starts, b)  # spans [0, i) start before b
+        return i > 0 and self._spans[i - 1][1] > a
+
+    def new(self, matches: Iterable[re.Match[str]]) -> Iterator[re.Match[str]]:
+        """The ``matches`` of one pattern that overlap no span taken before, in order."""
+        kept: list[tuple[int, int]] = []
+        for m in matches:
+            if not self._overlaps(m.start(), m.end()):
+                kept.append(m.span())
+                yield m
+        if kept:
+            self._spans = sorted(self._spans + kept)
+            self._starts = [a for a, _ in self._spans]
 
 
 def _build(

@@ -11,9 +11,11 @@ repairs anything:
   as stored, so a reader who decodes the file the same way finds every quote at its offsets;
 - NUL bytes or a known binary signature mean a binary file; HTML markup means a saved web page,
   refused rather than stripped, because stripping would invent a text nobody published;
-- files over :data:`MAX_RELEASE_BYTES` are refused before they are read: the pipeline's time
-  and memory grow faster than the text (a 1 MiB release takes about a minute and 0.9 GB,
-  ``benchmarks/release_size.py``), so a 50 MB file would never finish.
+- files over :data:`MAX_RELEASE_BYTES` are refused before they are read, and texts of more
+  than :func:`max_numbers` numbers before anything is extracted: a build's time and memory
+  grow linearly with the text and with its figures (a 1 MiB release of real text takes about
+  25 s and 1 GB, ``benchmarks/adversarial.py``), so a 50 MB file, or a megabyte of numbers
+  (a hundred thousand figures, some 8 GB), is refused in a second instead.
 
 It deliberately does not guess encodings without a mark (no chardet): a wrong guess would give
 wrong numbers silently, a refusal costs one re-save.
@@ -26,6 +28,7 @@ import hashlib
 import os
 import re
 import stat
+from itertools import islice
 from pathlib import Path
 
 from kg.errors import InputError
@@ -56,6 +59,40 @@ _HTML_CLOSING = re.compile(
     r"</(?:p|div|span|a|li|ul|td|tr|table|script|style|h[1-6]|title)\s*>", re.IGNORECASE
 )
 _HTML_CLOSING_LIMIT = 3  # one stray "</p>" in a release is a typo; three is markup
+
+MAX_NUMBERS = 10_000
+"""Most numbers (runs of digits) one release text may hold, unless :data:`MAX_NUMBERS_ENV`
+says otherwise. The richest release seen (an annual provincial report) holds 67; a megabyte of
+real releases run together about 6,000. Every number may become a figure of some thirty triples
+and a row of every table, and a build's memory grows by some 70 to 170 KB per number
+(``benchmarks/adversarial.py``): the limit keeps one release's build within about 1 to 2 GB,
+whatever its text is made of."""
+MAX_NUMBERS_ENV = "NARCOKG_MAX_NUMBERS"
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def max_numbers() -> int:
+    """The limit on numbers in one release: :data:`MAX_NUMBERS_ENV` where set (a positive
+    integer; an operator with the memory to spare raises it), else :data:`MAX_NUMBERS`."""
+    raw = os.environ.get(MAX_NUMBERS_ENV, "").strip()
+    if not raw:
+        return MAX_NUMBERS
+    if not raw.isdigit() or int(raw) < 1:
+        raise InputError(Path(MAX_NUMBERS_ENV), f"must be a positive integer, not {raw!r}")
+    return int(raw)
+
+
+def _number_limit(path: Path, text: str) -> None:
+    """Refuse ``text`` when it holds more than :func:`max_numbers` numbers (counted up to one
+    past the limit: a cheap scan, linear in the text)."""
+    limit = max_numbers()
+    count = sum(1 for _ in islice(_DIGITS.finditer(text), limit + 1))
+    if count > limit:
+        raise InputError(
+            path,
+            f"more than {limit} numbers in one release text; a press release holds a few "
+            f"hundred at most (set {MAX_NUMBERS_ENV} to build it anyway)",
+        )
 
 
 def _size_limit(path: Path, max_bytes: int) -> None:
@@ -115,6 +152,7 @@ def decode(path: Path, data: bytes) -> str:
         raise InputError(
             path, "an HTML page, not a release text; save the article's plain text instead"
         )
+    _number_limit(path, text)
     return text
 
 
