@@ -21,7 +21,7 @@ from kg.extract.lexicon import Lexicon
 from kg.extract.measures import default_measures
 from kg.extract.records import Extraction
 from kg.namespaces import VOCABULARY_GRAPH, release_graph
-from kg.publish.describe import publish
+from kg.publish.describe import publish, sparql_endpoint_url
 from kg.publish.dumps import check_writable
 from kg.queries.catalogue import Query
 from kg.rdf.corrections import CorrectionRow, read_corrections
@@ -119,6 +119,7 @@ def build(
     scoped = list(process_tabulator().queries.values())
     if dump_dir is not None:
         check_writable(dump_dir)  # a read-only dump folder is refused before the store changes
+        sparql_endpoint_url()  # and a malformed NARCOKG_BASE_URL (the description's endpoint)
     for warning in warnings:
         progress(warning)
     summaries: list[ReleaseSummary] = []
@@ -227,6 +228,7 @@ def remove(
     corrections = read_corrections()
     if dump_dir is not None:
         check_writable(dump_dir)
+        sparql_endpoint_url()  # a malformed NARCOKG_BASE_URL is refused before anything changes
     with (
         store_at(store_dir, create=False) as store,
         KeptAnswers.for_build(answers_path(store_dir), progress) as kept,

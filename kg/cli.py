@@ -154,7 +154,8 @@ def build(
     """Build the graphs of the releases in PATHS (text files or folders of them).
 
     Without PATHS the bundled corpus is built. Each release becomes one named graph; a release
-    built before is replaced. The dumps are written beside the store unless --no-dump is given.
+    built before is replaced. The dumps are written beside the store unless --no-dump is given;
+    their description names the SPARQL endpoint of $NARCOKG_BASE_URL (default: the w3id one).
     """
     from kg.build import build as run_build
 
@@ -247,13 +248,28 @@ def check(fmt: str, store_dir: Path) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Check the ontology and vocabularies as this store holds them (its vocabulary graph) "
-    "instead of the project's files.",
+    "instead of the project's files (with --data: the store to check; default "
+    "narcokg-data/store).",
 )
-def reason(store_dir: Path | None) -> None:
+@click.option(
+    "--data",
+    is_flag=True,
+    help="Check the ontology, vocabularies and every graph of the store together, and whether "
+    "they are in OWL 2 DL (the OWL API profile checker); exit 1 when they are not.",
+)
+def reason(store_dir: Path | None, data: bool) -> None:
     """Check the ontology and its vocabularies for consistency with the HermiT reasoner; exit 3
     when they are inconsistent."""
-    from kg.checks.reason import check_consistency
+    from kg.checks.reason import check_consistency, check_store
 
+    if data:
+        result = check_store(store_dir or Path("narcokg-data/store"))
+        click.echo(result.consistency_line())
+        click.echo(result.profile_line())
+        note = result.unsupported_line()
+        if note:
+            click.echo(note, err=True)
+        sys.exit(3 if not result.consistent else 0 if result.in_owl2_dl else 1)
     ontology = None
     if store_dir is not None:
         import pyoxigraph as ox

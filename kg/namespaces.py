@@ -101,6 +101,26 @@ def period_iri(start: str | None, end: str | None) -> str:
     return f"{NKGV}period/{start or ''}--{end or ''}"
 
 
+def area_code(area: str) -> str:
+    """The code of a reference area: its IRI's last segment (``CN-GD``, the ISO 3166-2 code)."""
+    return area.rstrip("/").rsplit("/", 1)[-1]
+
+
+def area_group_iri(codes: list[str]) -> str:
+    """The group of areas a figure is stated for together, from its members' sorted codes
+    (``nkgv:area-group/CN-FJ_CN-GD``): the same members always mint the same group."""
+    return f"{NKGV}area-group/{'_'.join(sorted(codes))}"
+
+
+CALENDAR_YEAR = "http://reference.data.gov.uk/id/year/"
+"""The UK government's interval IRIs of calendar years, which Data Cube publishers key years on."""
+
+
+def calendar_year_iri(year: int) -> str:
+    """The standard interval IRI of a calendar year (``.../id/year/2023``)."""
+    return f"{CALENDAR_YEAR}{year}"
+
+
 def instant_iri(day: str) -> str:
     """A calendar day."""
     return f"{NKGV}instant/{day}"

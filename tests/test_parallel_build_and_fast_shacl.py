@@ -27,7 +27,7 @@ from kg.checks.shacl import Finding, ValidationReport, load_shapes, validate
 from kg.extract.extractor import Extractor
 from kg.extract.lexicon import Lexicon
 from kg.extract.measures import default_measures
-from kg.namespaces import NKGV, NKO, OA, SDMX_DIM, VOCABULARY_GRAPH, release_graph
+from kg.namespaces import NKGV, NKO, OA, VOCABULARY_GRAPH, release_graph
 from kg.rdf.mapping import to_graph
 from kg.store.embedded import put_graph_ntriples, replace_graph, to_dataset
 from kg.store.parallel import map_releases
@@ -214,8 +214,8 @@ MUTATIONS = {
     "maxCount+in": f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <{FIG}> <{NKO.status}> <{NKGV}status/x> }} }}",
     "datatype": f'DELETE WHERE {{ GRAPH <{GRAPH}> {{ <{FIG}> <{NKO.value}> ?v }} }} ; INSERT DATA {{ GRAPH <{GRAPH}> {{ <{FIG}> <{NKO.value}> "26000" }} }}',
     "ill-typed decimal": f'DELETE WHERE {{ GRAPH <{GRAPH}> {{ <{FIG}> <{NKO.value}> ?v }} }} ; INSERT DATA {{ GRAPH <{GRAPH}> {{ <{FIG}> <{NKO.value}> "26,000"^^<{XSD.decimal}> }} }}',
-    "pattern": f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <{FIG}> <{SDMX_DIM.refArea}> <https://example.org/x> }} }}",
-    "minCount": f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ <{FIG}> <{SDMX_DIM.refArea}> ?a }} }}",
+    "pattern": f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ <{FIG}> <{NKO.refArea}> ?a }} }} ; INSERT DATA {{ GRAPH <{GRAPH}> {{ <{FIG}> <{NKO.refArea}> <https://example.org/x> }} }}",
+    "minCount": f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ <{FIG}> <{NKO.refArea}> ?a }} }}",
     "class": f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ ?p a <http://www.w3.org/2006/time#Interval> }} }}",
     "or+lessThan+minInclusive": f'DELETE WHERE {{ GRAPH <{GRAPH}> {{ {POS} <{OA.start}> ?s }} }} ; INSERT DATA {{ GRAPH <{GRAPH}> {{ {POS} <{OA.start}> -60 , "x" }} }}',
     "maxLength": f'DELETE WHERE {{ GRAPH <{GRAPH}> {{ ?q <{OA.prefix}> ?p }} }} ; INSERT DATA {{ GRAPH <{GRAPH}> {{ <{FIXTURE}/span/48-54/quote> <{OA.prefix}> "{"x" * 40}" }} }}',

@@ -276,7 +276,8 @@ def test_every_query_answers_the_same_remotely(
             assert len(there.rows) == len(here.rows), (name, params)
             assert _concat_sorted(there.rows) == _concat_sorted(here.rows), (name, params)
             compared += 1
-        assert run_query(local, name).rows, f"{name} answers nothing locally: compare is vacuous"
+        if not query.joins:  # a join with another dataset (#+ joins) has nothing to join here
+            assert run_query(local, name).rows, f"{name} answers nothing locally: vacuous"
     assert compared == len(catalogue) + 2 * sum(bool(q.params) for q in catalogue.values())
 
 

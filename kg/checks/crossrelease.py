@@ -36,7 +36,6 @@ NA = "https://w3id.org/narcotics-kg/id/code/not-applicable"
 _ID = "https://w3id.org/narcotics-kg/id/"
 
 _PREFIXES = """PREFIX nko: <https://w3id.org/narcotics-kg/ontology#>
-PREFIX sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#>
 PREFIX sdmx-attribute: <http://purl.org/linked-data/sdmx/2009/attribute#>
 PREFIX time: <http://www.w3.org/2006/time#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -53,7 +52,11 @@ SELECT ?f ?g ?release ?verbatim ?value ?unit ?qualifier ?direction ?status ?star
     OPTIONAL { ?f nko:indicator ?measure }
     OPTIONAL {
       SELECT ?f (GROUP_CONCAT(REPLACE(STR(?a), "^.*/", ""); separator=";") AS ?area)
-      WHERE { ?f sdmx-dimension:refArea ?a } GROUP BY ?f
+      WHERE {
+        # a group of areas shows as its members (one reference area per figure)
+        { ?f nko:refArea ?a FILTER NOT EXISTS { ?a nko:memberArea ?member } }
+        UNION { ?f nko:refArea/nko:memberArea ?a }
+      } GROUP BY ?f
     }
     OPTIONAL { ?f nko:verbatim ?verbatim }
     OPTIONAL { ?f nko:value ?value }
@@ -80,9 +83,9 @@ SELECT ?f ?g ?release ?verbatim ?value ?unit ?qualifier ?direction ?status ?star
 DUPLICATES = """
 SELECT ?f1 ?f2 ?same_period WHERE {
   GRAPH ?g {
-    ?f1 a nko:Figure ; nko:statedIn ?rel ; nko:indicator ?m ; sdmx-dimension:refPeriod ?p1 ;
+    ?f1 a nko:Figure ; nko:statedIn ?rel ; nko:indicator ?m ; nko:refPeriod ?p1 ;
         nko:operation ?op ; nko:substance ?s ; nko:offence ?o .
-    ?f2 a nko:Figure ; nko:statedIn ?rel ; nko:indicator ?m ; sdmx-dimension:refPeriod ?p2 ;
+    ?f2 a nko:Figure ; nko:statedIn ?rel ; nko:indicator ?m ; nko:refPeriod ?p2 ;
         nko:operation ?op ; nko:substance ?s ; nko:offence ?o .
     FILTER(STR(?f1) < STR(?f2))
     FILTER(!STRSTARTS(STR(?m), "https://w3id.org/narcotics-kg/id/indicator/other-")
@@ -97,10 +100,10 @@ SELECT ?f1 ?f2 ?same_period WHERE {
     OPTIONAL { ?f2 nko:agency ?ag2 }
     FILTER(COALESCE(?ag1 = ?ag2, !BOUND(?ag1) && !BOUND(?ag2)))
     FILTER EXISTS { ?p1 time:hasBeginning|time:hasEnd ?known }
-    FILTER NOT EXISTS { ?f1 sdmx-dimension:refArea ?a
-                        FILTER NOT EXISTS { ?f2 sdmx-dimension:refArea ?a } }
-    FILTER NOT EXISTS { ?f2 sdmx-dimension:refArea ?b
-                        FILTER NOT EXISTS { ?f1 sdmx-dimension:refArea ?b } }
+    FILTER NOT EXISTS { ?f1 nko:refArea ?a
+                        FILTER NOT EXISTS { ?f2 nko:refArea ?a } }
+    FILTER NOT EXISTS { ?f2 nko:refArea ?b
+                        FILTER NOT EXISTS { ?f1 nko:refArea ?b } }
     OPTIONAL { ?f1 nko:changeOf/nko:indicator ?bm1 }
     OPTIONAL { ?f2 nko:changeOf/nko:indicator ?bm2 }
     OPTIONAL { ?p1 time:hasBeginning/time:inXSDDate ?s1 }
@@ -123,14 +126,14 @@ SELECT ?f1 ?f2 ?same_period WHERE {
 CUMULATIVE = """
 SELECT ?f1 ?f2 ?op ?g1 ?g2 WHERE {
   GRAPH ?g1 {
-    ?f1 a nko:Figure ; nko:indicator ?m ; sdmx-dimension:refPeriod ?p1 ; nko:operation ?op ;
+    ?f1 a nko:Figure ; nko:indicator ?m ; nko:refPeriod ?p1 ; nko:operation ?op ;
         nko:substance ?s ; nko:offence ?o ; nko:value ?v1 .
     ?p1 time:hasEnd/time:inXSDDate ?e1 .
     OPTIONAL { ?p1 time:hasBeginning/time:inXSDDate ?s1 }
     FILTER NOT EXISTS { ?f1 nko:changeOf ?c1 }
   }
   GRAPH ?g2 {
-    ?f2 a nko:Figure ; nko:indicator ?m ; sdmx-dimension:refPeriod ?p2 ; nko:operation ?op ;
+    ?f2 a nko:Figure ; nko:indicator ?m ; nko:refPeriod ?p2 ; nko:operation ?op ;
         nko:substance ?s ; nko:offence ?o ; nko:value ?v2 .
     ?p2 time:hasEnd/time:inXSDDate ?e2 .
     OPTIONAL { ?p2 time:hasBeginning/time:inXSDDate ?s2 }
@@ -147,10 +150,10 @@ SELECT ?f1 ?f2 ?op ?g1 ?g2 WHERE {
   OPTIONAL { GRAPH ?g1 { ?f1 nko:agency ?ag1 } }
   OPTIONAL { GRAPH ?g2 { ?f2 nko:agency ?ag2 } }
   FILTER(COALESCE(?ag1 = ?ag2, !BOUND(?ag1) && !BOUND(?ag2)))
-  FILTER NOT EXISTS { GRAPH ?g1 { ?f1 sdmx-dimension:refArea ?a }
-                      FILTER NOT EXISTS { GRAPH ?g2 { ?f2 sdmx-dimension:refArea ?a } } }
-  FILTER NOT EXISTS { GRAPH ?g2 { ?f2 sdmx-dimension:refArea ?b }
-                      FILTER NOT EXISTS { GRAPH ?g1 { ?f1 sdmx-dimension:refArea ?b } } }
+  FILTER NOT EXISTS { GRAPH ?g1 { ?f1 nko:refArea ?a }
+                      FILTER NOT EXISTS { GRAPH ?g2 { ?f2 nko:refArea ?a } } }
+  FILTER NOT EXISTS { GRAPH ?g2 { ?f2 nko:refArea ?b }
+                      FILTER NOT EXISTS { GRAPH ?g1 { ?f1 nko:refArea ?b } } }
 }"""
 
 # A year-on-year change (with its base) and a figure of an earlier release for the same
@@ -160,14 +163,14 @@ YEAR_ON_YEAR = """
 SELECT ?change ?base ?earlier WHERE {
   GRAPH ?g1 {
     ?change nko:changeOf ?base ; nko:value ?cv ; nko:direction ?dir .
-    ?base nko:value ?bv ; nko:indicator ?m ; sdmx-dimension:refPeriod ?p1 ; nko:operation ?op1 ;
+    ?base nko:value ?bv ; nko:indicator ?m ; nko:refPeriod ?p1 ; nko:operation ?op1 ;
           nko:substance ?s ; nko:offence ?o ; nko:statedIn ?r1 .
     ?p1 time:hasEnd/time:inXSDDate ?e1 .
     OPTIONAL { ?p1 time:hasBeginning/time:inXSDDate ?s1 }
     ?r1 dcterms:issued ?i1 .
   }
   GRAPH ?g2 {
-    ?earlier a nko:Figure ; nko:indicator ?m ; nko:value ?ev ; sdmx-dimension:refPeriod ?p2 ;
+    ?earlier a nko:Figure ; nko:indicator ?m ; nko:value ?ev ; nko:refPeriod ?p2 ;
              nko:operation ?op2 ; nko:substance ?s ; nko:offence ?o ; nko:statedIn ?r2 .
     ?p2 time:hasEnd/time:inXSDDate ?e2 .
     OPTIONAL { ?p2 time:hasBeginning/time:inXSDDate ?s2 }
@@ -189,10 +192,10 @@ SELECT ?change ?base ?earlier WHERE {
   OPTIONAL { GRAPH ?g1 { ?base nko:agency ?ag1 } }
   OPTIONAL { GRAPH ?g2 { ?earlier nko:agency ?ag2 } }
   FILTER(COALESCE(?ag1 = ?ag2, !BOUND(?ag1) && !BOUND(?ag2)))
-  FILTER NOT EXISTS { GRAPH ?g1 { ?base sdmx-dimension:refArea ?a }
-                      FILTER NOT EXISTS { GRAPH ?g2 { ?earlier sdmx-dimension:refArea ?a } } }
-  FILTER NOT EXISTS { GRAPH ?g2 { ?earlier sdmx-dimension:refArea ?b }
-                      FILTER NOT EXISTS { GRAPH ?g1 { ?base sdmx-dimension:refArea ?b } } }
+  FILTER NOT EXISTS { GRAPH ?g1 { ?base nko:refArea ?a }
+                      FILTER NOT EXISTS { GRAPH ?g2 { ?earlier nko:refArea ?a } } }
+  FILTER NOT EXISTS { GRAPH ?g2 { ?earlier nko:refArea ?b }
+                      FILTER NOT EXISTS { GRAPH ?g1 { ?base nko:refArea ?b } } }
 }"""
 
 # Parts stated as parts of a total (nko:partOf), in one release graph.

@@ -9,8 +9,9 @@ vocabulary graph alone, rather than again for every release.
 The result is a plain :class:`ValidationReport` of :class:`Finding` records rather than
 pySHACL's results graph: callers (the CLI, tests) need to know which shape fired on which focus
 node, and whether anything at sh:Violation severity was found. Warnings (malformed figures as
-printed in the source) and Info (unlinked mentions) are reported but do not break conformance,
-as the severity policy in shapes/README.md says.
+printed in the source) and Info (unlinked mentions) come from the report shapes
+(``shapes/report/``), are reported beside the verdict and do not break conformance, as the
+severity policy in shapes/README.md says; the conformance shapes give only Violations.
 
 Not done here: cross-release checks and reasoning (kg/checks/reason.py). pySHACL is imported inside
 :func:`validate` because it is slow to import and ``narcokg --help`` must stay fast.
@@ -36,6 +37,13 @@ NKS = Namespace("https://w3id.org/narcotics-kg/shapes#")
 
 VOCABULARY_SHAPE_FILES = frozenset({"entity.ttl"})
 """Shape files applied to the vocabulary graph (once) instead of to each release graph."""
+
+REPORT_SHAPES_DIR = "report"
+"""Subfolder of report shapes (sh:Warning / sh:Info: malformed and implausible figures, unlinked
+mentions). They run with the release shapes, but the conformance shapes (``shapes/*.ttl``)
+never give a result on well-formed data, so a standard engine says ``sh:conforms true`` for it
+(SHACL §3.6.1: any result, whatever its severity, makes sh:conforms false). See
+docs/decisions/20261129-conformance-and-report-shapes.md."""
 
 CORRECTION_SHAPE_FILE = "correction.ttl"
 """The corrections graph (revised figures) is validated, with the vocabulary, against this file
@@ -187,6 +195,11 @@ class _PreparingGraph(Graph):
 def load_shapes(shapes_dir: Path | None = None) -> tuple[Graph, Graph]:
     """Parse every ``*.ttl`` in ``shapes_dir``: (release shapes, vocabulary shapes).
 
+    The release shapes are the conformance shapes plus the report shapes of ``report/*.ttl``:
+    one run finds both, and :attr:`ValidationReport.conforms` counts Violations only, which
+    come from the conformance shapes alone (tests/test_conformance_shapes.py checks
+    the split).
+
     Raises:
         InputError: the folder holds no shapes, or a file is not valid Turtle.
     """
@@ -194,6 +207,7 @@ def load_shapes(shapes_dir: Path | None = None) -> tuple[Graph, Graph]:
     files = sorted(folder.glob("*.ttl"))
     if not files:
         raise InputError(folder, "no SHACL shapes (*.ttl) found")
+    files += sorted((folder / REPORT_SHAPES_DIR).glob("*.ttl"))
     release, vocabulary = Graph(), Graph()
     for path in files:
         try:

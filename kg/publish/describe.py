@@ -13,6 +13,14 @@ Download URLs are under ``https://w3id.org/narcotics-kg/download/`` followed by 
 relative to the dump folder; ``narcokg web`` serves that folder there. The issue date is the
 build day, or ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention) when set, so that a
 rebuild of the same input can give the same description.
+
+The SPARQL endpoint (``void:sparqlEndpoint``) is the deployment's: ``<base>sparql`` where the
+base is ``NARCOKG_BASE_URL`` when set (the host a deployment serves ``narcokg web`` on, e.g.
+``https://kg.example.org/``) and otherwise ``https://w3id.org/narcotics-kg/``, whose redirect
+rules (``deploy/w3id/.htaccess``) send ``/sparql`` on to the served endpoint. ``narcokg web``
+serves the description with its own endpoint in place of this one. The dataset names its
+contact point (``dcat:contactPoint``, a vCard) and its last change (``dcterms:modified``, the
+build day, like ``dcterms:issued``).
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +36,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from kg.errors import InputError
 from kg.namespaces import NKG, NKGV, PREFIXES, VOCABULARY_GRAPH
 from kg.publish.dumps import atomic_writer, dump
 
@@ -37,6 +47,9 @@ BASE = "https://w3id.org/narcotics-kg/"
 DOWNLOAD_BASE = BASE + "download/"
 DATASET = f"{NKGV}dataset/narcotics-kg"
 PUBLISHER = f"{NKGV}agent/narcotics-kg-project"
+CONTACT = f"{NKGV}agent/narcotics-kg-project/contact"
+BASE_URL_VARIABLE = "NARCOKG_BASE_URL"
+VCARD = "http://www.w3.org/2006/vcard/ns#"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 DESCRIPTION_GRAPH = f"{NKG}description"
 DESCRIPTION_FILE = "void.ttl"
@@ -83,6 +96,30 @@ def issued_date() -> dt.date:
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
     return dt.datetime.now(tz=dt.timezone.utc).date()
+
+
+def deployment_base() -> str:
+    """The base URL of the deployment the description describes, ending in ``/``.
+
+    ``NARCOKG_BASE_URL`` when set, else the persistent ``https://w3id.org/narcotics-kg/``.
+
+    Raises:
+        InputError: the variable is not an absolute http(s) URL without query or fragment.
+    """
+    value = os.environ.get(BASE_URL_VARIABLE, "").strip() or BASE
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise InputError(
+            None,
+            f"{BASE_URL_VARIABLE}={value!r}: expected an http(s) URL such as "
+            "https://kg.example.org/",
+        )
+    return value if value.endswith("/") else value + "/"
+
+
+def sparql_endpoint_url() -> str:
+    """The deployment's SPARQL endpoint: ``<base>sparql`` (where ``narcokg web`` serves it)."""
+    return deployment_base() + "sparql"
 
 
 def jsonld_context() -> dict[str, object]:
@@ -201,12 +238,18 @@ def describe(
     g.bind("void", VOID)
     g.bind("dcat", DCAT)
     g.bind("foaf", FOAF)
+    g.bind("vcard", VCARD)
     day = Literal((issued or issued_date()).isoformat(), datatype=XSD.date)
     dataset, publisher, licence = URIRef(DATASET), URIRef(PUBLISHER), URIRef(LICENSE)
 
     g.add((publisher, RDF.type, FOAF.Organization))
     g.add((publisher, FOAF.name, Literal("The narcotics-kg project", lang="en")))
     g.add((publisher, FOAF.homepage, URIRef(BASE)))
+    # DCAT 3 §6.6.6 (dcat:contactPoint): a vCard; its URL the project's home, no invented email
+    contact = URIRef(CONTACT)
+    g.add((contact, RDF.type, URIRef(VCARD + "Organization")))
+    g.add((contact, URIRef(VCARD + "fn"), Literal("The narcotics-kg project", lang="en")))
+    g.add((contact, URIRef(VCARD + "hasURL"), URIRef(BASE)))
 
     def common(node: URIRef, title: str, description: str) -> None:
         g.add((node, RDF.type, VOID.Dataset))
@@ -217,6 +260,8 @@ def describe(
         g.add((node, DCTERMS.license, licence))
         g.add((node, DCTERMS.rights, Literal(RIGHTS, lang="en")))
         g.add((node, DCTERMS.issued, day))
+        g.add((node, DCTERMS.modified, day))
+        g.add((node, DCAT.contactPoint, contact))
         if sparql_endpoint:
             g.add((node, VOID.sparqlEndpoint, URIRef(sparql_endpoint)))
 
@@ -302,13 +347,17 @@ def publish(
     *,
     progress: Progress = _quiet,
     issued: dt.date | None = None,
+    sparql_endpoint: str | None = None,
 ) -> list[Path]:
     """Write the dumps a description lists (TriG, N-Quads, JSON-LD + context, Turtle per
     named graph) and the description itself (``void.ttl``); return the paths written.
 
+    ``sparql_endpoint`` defaults to the deployment's (:func:`sparql_endpoint_url`).
+
     Each file is written atomically; the description is written last, so it never lists a
     file that is not there.
     """
+    endpoint = sparql_endpoint or sparql_endpoint_url()  # a bad NARCOKG_BASE_URL: nothing written
     files: dict[str, Path] = {}
     for key in ("trig", "nq"):
         files[key] = dump(store, dump_dir / f"{DUMP_STEM}.{key}")
@@ -318,7 +367,7 @@ def publish(
     )
     for graph_iri in graph_sizes(store):
         files[graph_iri] = dump(store, dump_dir / graph_file(graph_iri), graph=graph_iri)
-    description = describe(store, files, dump_dir=dump_dir, issued=issued)
+    description = describe(store, files, dump_dir=dump_dir, issued=issued, sparql_endpoint=endpoint)
     header = "# VoID + DCAT description written by `narcokg build` (kg/publish/describe.py).\n"
     void = _write_atomically(
         dump_dir / DESCRIPTION_FILE,

@@ -2,7 +2,9 @@
 
 Why: a person following an IRI of the graph should see what the graph says in words, with the
 release text and its figures where they stand, not a wall of triples. Everything shown is read
-from the store (offsets, statuses, labels); nothing is computed that the graph does not say.
+from the store (offsets, statuses, labels); nothing is computed that the graph does not say. The
+one exception is the English names of QUDT units, which QUDT publishes and we do not restate:
+they come from the unit book (mappings/measures.yaml).
 
 This module does the data work (the SPARQL each page runs, which figure stands where, which
 link goes where) and hands plain values to the Jinja2 templates in ``templates/``, which are
@@ -28,7 +30,8 @@ from typing import Any, NamedTuple
 import jinja2
 import pyoxigraph as ox
 
-from kg.namespaces import NKG, NKGV, NKO, PREFIXES, VOCABULARY_GRAPH
+from kg.extract.measures import default_measures
+from kg.namespaces import NKG, NKGV, NKO, PREFIXES, VOCABULARY_GRAPH, expand
 
 BASE = "https://w3id.org/narcotics-kg/"
 NA = f"{NKGV}code/not-applicable"
@@ -38,12 +41,11 @@ RDF_TYPE = PREFIXES["rdf"] + "type"
 DCT = PREFIXES["dcterms"]
 PROV = PREFIXES["prov"]
 OA = PREFIXES["oa"]
-SDMX_DIM = PREFIXES["sdmx-dimension"]
 SDMX_ATT = PREFIXES["sdmx-attribute"]
 DIMENSIONS = (
     ("indicator", f"{NKO}indicator"),
-    ("area", f"{SDMX_DIM}refArea"),
-    ("period", f"{SDMX_DIM}refPeriod"),
+    ("area", f"{NKO}refArea"),
+    ("period", f"{NKO}refPeriod"),
     ("operation", f"{NKO}operation"),
     ("offence", f"{NKO}offence"),
     ("substance", f"{NKO}substance"),
@@ -129,6 +131,20 @@ class View:
             ):
                 if isinstance(q.object, ox.Literal) and q.object.language in (None, "en"):
                     self.labels[_value(q.subject)] = q.object.value
+        # units: QUDT labels its own IRIs and our vocabulary does not restate it (no claims on
+        # others' terms), so without QUDT's graph beside ours the labels come from the unit
+        # book the figures were read with (mappings/measures.yaml)
+        for unit in default_measures().units:
+            if unit.iri and unit.label:
+                self.labels.setdefault(expand(unit.iri), unit.label)
+        # groups of areas a figure is stated for together are described in the release graphs
+        group = ox.NamedNode(f"{NKO}AreaGroup")
+        for q in store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), group, None):
+            for label in store.quads_for_pattern(
+                q.subject, ox.NamedNode(f"{SKOS}prefLabel"), None, q.graph_name
+            ):
+                if isinstance(label.object, ox.Literal):
+                    self.labels[_value(q.subject)] = label.object.value
 
     def select(self, query: str, **bind: str) -> list[dict[str, str]]:
         """Rows of a SELECT with IRIs put in place of variables.
@@ -277,6 +293,22 @@ def highlight(
     return parts
 
 
+def _agent_name(view: View, iri: str) -> str:
+    """A publisher's name: the agency's label, or the ``foaf:name`` of an agent the vocabulary
+    does not know (kg/rdf/mapping.py names it after the release); a literal as it is."""
+    try:
+        about = view.triples_about(iri)
+    except ValueError:  # a literal publisher (a store built before publishers were IRIs)
+        return iri
+    names = [
+        q.object.value
+        for q in about
+        if q.predicate.value == "http://xmlns.com/foaf/0.1/name"
+        and isinstance(q.object, ox.Literal)
+    ]
+    return names[0] if names else view.label(iri)
+
+
 def release_page(view: View, iri: str) -> str:
     """A release: metadata, full text with highlighted figures, the figures as a table."""
     meta: dict[str, list[str]] = defaultdict(list)
@@ -296,7 +328,7 @@ def release_page(view: View, iri: str) -> str:
         facts=[
             ("identifier", ", ".join(meta.get(f"{DCT}identifier", []))),
             ("issued", ", ".join(meta.get(f"{DCT}issued", []))),
-            ("publisher", ", ".join(meta.get(f"{DCT}publisher", []))),
+            ("publisher", ", ".join(_agent_name(view, p) for p in meta.get(f"{DCT}publisher", []))),
         ],
         sources=[Link(web_href(s), s) for s in meta.get(f"{DCT}source", [])],
         summary=summary,

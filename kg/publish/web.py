@@ -3,10 +3,11 @@
 Why: linked data means an IRI of the graph answers with what the graph says about it. This
 Starlette application, served by uvicorn, serves every ``https://w3id.org/narcotics-kg/id/...``
 IRI under its own host as ``/id/...``: HTML for a browser (Jinja2 templates, ``pages.py``),
-Turtle, JSON-LD (compacted with the dumps' context) or N-Triples by the ``Accept`` header
-(RFC 9110 §12.5.1) or ``?format=``. Named graphs are served as ``/graph/...``, the dumps as
-``/download/...``, the VoID/DCAT description at ``/.well-known/void`` (RFC 8615; VoID §7.2)
-with this server's SPARQL endpoint added, the ontology's HTML documentation at ``/ontology``,
+Turtle, JSON-LD (compacted with the dumps' context), N-Triples or RDF/XML by the ``Accept``
+header (RFC 9110 §12.5.1) or ``?format=``. Named graphs are served as ``/graph/...``, the dumps
+as ``/download/...``, the VoID/DCAT description at ``/.well-known/void`` (RFC 8615; VoID §7.2)
+with this server's SPARQL endpoint in place of the deployment's, the ontology (and so every
+``nko:`` term) at ``/ontology``: its HTML documentation or the TBox in RDF by negotiation,
 and the charts of ``narcokg report`` at ``/report`` when a ``report.html`` lies beside the dumps.
 
 It binds 127.0.0.1 only and answers only requests whose ``Host`` names that address (DNS
@@ -81,6 +82,7 @@ RDF_TYPES = {
     "ttl": "text/turtle",
     "jsonld": "application/ld+json",
     "nt": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
 }
 FORMAT_ALIASES = {
     "ttl": "ttl",
@@ -91,6 +93,9 @@ FORMAT_ALIASES = {
     "nt": "nt",
     "ntriples": "nt",
     "n-triples": "nt",
+    "rdfxml": "rdfxml",
+    "rdf-xml": "rdfxml",
+    "rdf": "rdfxml",
     "html": "html",
 }
 # (media type, kind) in the server's order of preference: a wildcard gets the first it covers
@@ -101,7 +106,12 @@ MEDIA = (
     ("application/x-turtle", "ttl"),
     ("application/ld+json", "jsonld"),
     ("application/n-triples", "nt"),
+    ("application/rdf+xml", "rdfxml"),  # for clients that read no other RDF syntax
     ("text/plain", "nt"),
+)
+AVAILABLE = (
+    "available: text/html, text/turtle, application/ld+json, application/n-triples, "
+    "application/rdf+xml"
 )
 # /sparql: what SELECT and ASK answer in, and what CONSTRUCT and DESCRIBE answer in
 RESULT_MEDIA = (
@@ -514,26 +524,29 @@ class Site:
 
     @staticmethod
     def description_triples(view: ServedView, base_url: str) -> list[ox.Triple]:
-        """The VoID/DCAT description, with the SPARQL endpoint at ``base_url``/sparql."""
+        """The VoID/DCAT description, with the SPARQL endpoint at ``base_url``/sparql.
+
+        The endpoint ``void.ttl`` names (the deployment's, ``NARCOKG_BASE_URL`` at build time)
+        gives way to this server's own: a description names the endpoint that serves it.
+        """
+        void = "http://rdfs.org/ns/void#"
+        endpoint = ox.NamedNode(f"{void}sparqlEndpoint")
+        description = view.description
         extra = []
         if base_url:
-            void = "http://rdfs.org/ns/void#"
-            for t in view.description:
+            description = [t for t in description if t.predicate != endpoint]
+            for t in description:
                 if t.predicate.value == f"{void}subset" or t.subject == ox.NamedNode(DATASET):
-                    extra.append(
-                        ox.Triple(
-                            t.subject,
-                            ox.NamedNode(f"{void}sparqlEndpoint"),
-                            ox.NamedNode(base_url + "/sparql"),
-                        )
-                    )
-        return list({str(t): t for t in [*view.description, *extra]}.values())
+                    extra.append(ox.Triple(t.subject, endpoint, ox.NamedNode(base_url + "/sparql")))
+        return list({str(t): t for t in [*description, *extra]}.values())
 
     @staticmethod
     def serialize(triples: list[ox.Triple], kind: str) -> bytes:
-        """Triples as Turtle, N-Triples, or JSON-LD compacted with the dumps' context."""
+        """Triples as Turtle, N-Triples, RDF/XML, or JSON-LD compacted with the dumps' context."""
         if kind == "ttl":
             return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b""
+        if kind == "rdfxml":
+            return ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES) or b""
         nt = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
         if kind == "nt":
             return nt
@@ -720,11 +733,7 @@ def resource(request: Request) -> Response:
     path = request.scope["path"]
     iri = BASE + path[1:]
     if kind is None:
-        return _text(
-            406,
-            "available: text/html, text/turtle, application/ld+json, application/n-triples",
-            vary=True,
-        )
+        return _text(406, AVAILABLE, vary=True)
     if path.startswith("/graph/"):
         triples = site.graph_triples(view, iri)
         if not triples:
@@ -764,11 +773,26 @@ def download(request: Request) -> Response:
 
 @_guarded
 def ontology(request: Request) -> Response:
-    """The ontology's HTML documentation (pyLODE, kg/publish/ontology_docs.py)."""
-    page = ontology_dir() / "narcotics.html"
-    if not page.is_file():
-        return _not_found("no ontology documentation here: run python -m kg.publish.ontology_docs")
-    return FileResponse(page, media_type="text/html")
+    """The ontology ``https://w3id.org/narcotics-kg/ontology`` and so every ``nko:`` term (the
+    fragment of ``…/ontology#Figure`` never reaches a server): its HTML documentation (pyLODE,
+    kg/publish/ontology_docs.py, one anchor per term) for a browser, the TBox
+    (``ontology/narcotics.ttl``) as Turtle, JSON-LD, N-Triples or RDF/XML by ``Accept`` or
+    ``?format=``, like any ``/id/`` resource."""
+    kind = negotiate(request.headers.get("accept"), _first(request, "format"))
+    if kind is None:
+        return _text(406, AVAILABLE, vary=True)
+    if kind == "html":
+        page = ontology_dir() / "narcotics.html"
+        if not page.is_file():
+            return _not_found(
+                "no ontology documentation here: run python -m kg.publish.ontology_docs"
+            )
+        return FileResponse(page, media_type="text/html", headers={"Vary": "Accept"})
+    source = ontology_dir() / "narcotics.ttl"
+    if not source.is_file():
+        return _not_found(f"no ontology here: {source.name} is missing")
+    triples = [q.triple for q in ox.parse(path=str(source), format=ox.RdfFormat.TURTLE)]
+    return _rdf(_site(request), triples, kind)
 
 
 @_guarded

@@ -42,6 +42,7 @@ class Query:
     text: str
     scope: str = "store"
     numbers: tuple[str, ...] = ()  # ``#+ numbers``: columns JSON gives as numbers, not text
+    joins: str = ""  # ``#+ joins``: the other dataset the query needs besides ours (none: "")
 
 
 SCOPES = ("store", "release")
@@ -107,6 +108,7 @@ def parse_query(path: Path) -> Query:
         text=text,
         scope=scope,
         numbers=numbers,
+        joins=headers.get("joins", ""),
     )
 
 

@@ -14,7 +14,8 @@ mismatch is reported). A row that matches no figure is reported, never silently 
 
 Percent rows are signed changes ("-18.1" = a decrease of 18.1%); the model stores a change as
 its magnitude with ``nko:direction`` (docs/decisions/20261126-corrections-graph.md), so a revised
-change gets ``nko:value`` = the magnitude and the direction of the sign.
+change gets ``nko:value`` = the magnitude and the direction of the sign, and
+``nko:signedChange`` = the signed value of the row.
 
 Not done here: reading the releases (the stated figures come from the store, where the release
 graphs already are) or judging whether a correction is right (``narcokg check`` lists every
@@ -306,6 +307,25 @@ def _copy_description(store: ox.Store, stated: str, graph: str) -> list[tuple[ox
     return [(s["p"], s["o"]) for s in sols]  # type: ignore[union-attr]
 
 
+def _area_group(
+    store: ox.Store, stated: str, graph: str
+) -> list[tuple[ox.NamedNode, ox.NamedNode, _Term]]:
+    """The description of the stated figure's area when it is a group of areas (its type,
+    label and members live in the release graph, not in the vocabulary): copied with the
+    revision, so that the corrections graph's areas are in the code list too (IC-19)."""
+    q = """
+    PREFIX nko: <https://w3id.org/narcotics-kg/ontology#>
+    SELECT ?a ?p ?o ?f ?g WHERE { GRAPH ?g { ?f nko:refArea ?a . ?a a nko:AreaGroup ; ?p ?o } }"""
+    sols = store.query(
+        q,
+        substitutions={
+            ox.Variable("f"): ox.NamedNode(stated),
+            ox.Variable("g"): ox.NamedNode(graph),
+        },
+    )
+    return [(s["a"], s["p"], s["o"]) for s in sols]  # type: ignore[union-attr]
+
+
 def _to_rdflib(term: _Term) -> URIRef | Literal:
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
@@ -326,12 +346,15 @@ def _revision_triples(g: Graph, store: ox.Store, row: CorrectionRow, stated: _St
     g.add((iri, QB.dataSet, CORRECTIONS_DATASET))
     for p, o in _copy_description(store, stated.iri, graph):
         g.add((iri, URIRef(p.value), _to_rdflib(o)))
+    for area, p, o in _area_group(store, stated.iri, graph):
+        g.add((URIRef(area.value), URIRef(p.value), _to_rdflib(o)))
     magnitude = abs(row.value) if row.unit == "percent" else row.value
     g.add((iri, QB.measureType, NKO.value))
     g.add((iri, NKO.value, Literal(format_decimal(magnitude), datatype=XSD.decimal)))
     if row.unit == "percent" and row.value != 0:
         direction = "up" if row.value > 0 else "down"
         g.add((iri, NKO.direction, NKGV[f"direction/{direction}"]))
+        g.add((iri, NKO.signedChange, Literal(format_decimal(row.value), datatype=XSD.decimal)))
     g.add((iri, SDMX_ATT.unitMeasure, unit_iri(UNITS[row.unit])))
     g.add((iri, NKO.qualifier, NKGV[f"qualifier/{row.qualifier}"]))
     g.add((iri, NKO.status, NKGV["status/revised"]))

@@ -8,10 +8,13 @@ generated from that set, never typed by hand. A link is made only when it is ver
 - Wikidata: the lexicon entry's ``wikidata`` QID must be a row of
   ``mappings/reference/wikidata.csv`` (for a jurisdiction, the row with its ISO 3166-2 code);
   a QID that is not there is an error, not a link.
-- ISO 3166-2: the entry's ``notation`` must be a code pycountry ships (its ISO 3166-1 alpha-2
-  country codes or ISO 3166-2 subdivision codes). The object is the code's record on ISO's
-  Online Browsing Platform (``https://www.iso.org/obp/ui/#iso:code:3166:<code>``), the only
-  per-code address ISO itself publishes.
+- ISO 3166: the entry's ``notation`` must be a code pycountry ships (its ISO 3166-1 alpha-2
+  country codes or ISO 3166-2 subdivision codes), or nothing is generated. The code is not a
+  link but the key itself, a notation (``nko:isoSubdivisionCode "CN-YN"``, written by
+  kg/rdf/vocab.py): ISO publishes no identifier IRI per code, and its Online Browsing Platform
+  address (``https://www.iso.org/obp/ui/#iso:code:3166:CN-YN``) is a fragment of a web
+  application, which ``skos:exactMatch`` would have said *is* the province
+  (docs/decisions/20261129-join-keys.md).
 - GeoNames: rows of ``mappings/reference/geonames.csv`` (from the shared reference notes).
 
 Run ``python -m kg.rdf.links`` (or ``python -m kg.rdf.vocab``, which calls it) after editing the
@@ -37,7 +40,6 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
 WIKIDATA = "http://www.wikidata.org/entity/"
-ISO_3166 = "https://www.iso.org/obp/ui/#iso:code:3166:"
 GEONAMES = "https://sws.geonames.org/"
 SKOS_EXACT_MATCH = "skos:exactMatch"
 MANUAL_CURATION = "semapv:ManualMappingCuration"
@@ -45,13 +47,18 @@ MANUAL_CURATION = "semapv:ManualMappingCuration"
 CURIE_MAP: dict[str, str] = {
     "nkgv": str(NKGV),
     "wikidata": WIKIDATA,
-    "iso3166": ISO_3166,
     "geonames": GEONAMES,
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "semapv": "https://w3id.org/semapv/vocab/",
 }
 MAPPING_SET_ID = "https://w3id.org/narcotics-kg/mappings/links.sssom.tsv"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+AUTHOR_ID = "nkgv:agent/narcotics-kg-project"
+"""Who asserts the links (SSSOM ``author_id``): the project, the agent that publishes the data."""
+MAPPING_DATE = "2026-11-29"
+"""When the links were last asserted (SSSOM ``mapping_date``): the day the reference rows were
+checked and the set regenerated. Changed by hand with them, so that regenerating an unchanged set
+gives the same file."""
 COLUMNS = (
     "subject_id",
     "subject_label",
@@ -60,11 +67,12 @@ COLUMNS = (
     "object_label",
     "mapping_justification",
     "object_source",
+    "author_id",
+    "mapping_date",
     "comment",
 )
 SOURCES = {
     "wikidata": "https://www.wikidata.org/",
-    "iso3166": "https://www.iso.org/iso-3166-country-codes.html",
     "geonames": "https://www.geonames.org/",
 }
 
@@ -80,6 +88,8 @@ class Link:
     comment: str
     predicate_id: str = SKOS_EXACT_MATCH
     mapping_justification: str = MANUAL_CURATION
+    author_id: str = AUTHOR_ID
+    mapping_date: str = MAPPING_DATE
 
     @property
     def object_source(self) -> str:
@@ -136,7 +146,8 @@ def make_links(
 
     Raises:
         InputError: a lexicon QID is not a row of the reference file, or a notation is not an
-            ISO code pycountry knows, or a GeoNames row names no vocabulary entry.
+            ISO code pycountry knows (checked here, though the code is a notation, not a
+            link), or a GeoNames row names no vocabulary entry.
     """
     lexicon = lexicon or Lexicon.load()
     ref = mappings_dir() / "reference"
@@ -156,15 +167,6 @@ def make_links(
                     raise InputError(
                         scheme.path, f"{e.iri}: notation {e.notation!r} is not an ISO 3166 code"
                     )
-                links.append(
-                    Link(
-                        subject,
-                        e.label,
-                        f"iso3166:{e.notation}",
-                        name,
-                        f"ISO 3166 code {e.notation} as shipped by pycountry (iso-codes)",
-                    )
-                )
             if e.wikidata:
                 rows = [
                     r
@@ -204,8 +206,22 @@ def make_links(
     return sorted(links, key=lambda link: (link.subject_id, link.object_id))
 
 
+def _version() -> str:
+    """The distribution's version: the mapping set is released with the data it links."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("narcotics-kg")
+    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+        return "0"
+
+
 def metadata() -> dict[str, object]:
-    """The mapping set's metadata (the SSSOM YAML header)."""
+    """The mapping set's metadata (the SSSOM YAML header).
+
+    ``mapping_set_version`` is the package's version; ``creator_id`` the project, which is
+    also every row's ``author_id`` (the columns ``author_id`` and ``mapping_date``).
+    """
     return {
         "curie_map": dict(CURIE_MAP),
         "mapping_set_id": MAPPING_SET_ID,
@@ -214,8 +230,10 @@ def metadata() -> dict[str, object]:
             "Generated by `python -m kg.rdf.links` from mappings/lexicon/, mappings/reference/ and"
             " pycountry; only verified links."
         ),
+        "mapping_set_version": _version(),
         "license": LICENSE,
         "mapping_provider": "https://w3id.org/narcotics-kg/",
+        "creator_id": [AUTHOR_ID],
     }
 
 
