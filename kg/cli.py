@@ -344,7 +344,14 @@ def _run_named_query(
     with deadline(timeout, limit), store_at(store_dir, create=False) as store:
         check_params(store, params)  # an unknown release or measure is an error, not []
         table = answer(store, name, params, kept=answers_path(store_dir), note=_progress)
-    echo(format_table(table, fmt, numbers=load_queries()[name].numbers))
+    query = load_queries()[name]
+    echo(format_table(table, fmt, numbers=query.numbers))
+    if query.joins and not table.rows:  # an empty join says why, not just nothing
+        _progress(
+            f"note: {name} joins our figures with {query.joins}; the store holds none that "
+            "meets them: load that data into the store first (docs/model.md, "
+            '"Joining with other datasets")'
+        )
 
 
 @main.command()

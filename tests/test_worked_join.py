@@ -22,6 +22,7 @@ from rdflib.plugins.sparql import prepareQuery
 from kg.queries.catalogue import parse_query
 from kg.queries.run import run_query
 from kg.resources import mappings_dir, queries_dir
+from tests.conftest import narcokg
 
 EXTRACT = mappings_dir() / "reference" / "population.ttl"
 FEDERATED = queries_dir() / "federated" / "figures_per_100000_people_wikidata.rq"
@@ -110,6 +111,20 @@ def test_without_the_extract_nothing_is_joined(built: Path) -> None:
     store = ox.Store()
     store.bulk_load(path=str(built.parent / "narcotics-kg.trig"), format=ox.RdfFormat.TRIG)
     assert run_query(store, "figures_per_100000_people").rows == ()
+
+
+def test_the_command_says_why_a_join_without_the_other_data_is_empty(built: Path) -> None:
+    result = narcokg("query", "figures_per_100000_people", "--store", str(built))
+    assert result.stdout.splitlines()[0].split() == [
+        "release", "code", "label", "measure", "value", "unit", "population", "population_date",
+        "per_100000", "population_sources", "figure",
+    ]  # fmt: skip
+    assert len(result.stdout.splitlines()) == 2  # the header and its rule, no row
+    assert result.stderr.startswith(
+        "note: figures_per_100000_people joins our figures with population statements in"
+        " Wikidata's model"
+    )
+    assert 'docs/model.md, "Joining with other datasets"' in result.stderr
 
 
 def test_the_federated_twin_differs_only_by_its_service_clause() -> None:
