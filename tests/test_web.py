@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -58,10 +59,17 @@ def get(url: str, accept: str | None = None) -> tuple[int, str, bytes]:
 
 
 @pytest.fixture(scope="session")
-def server(built: Path) -> Iterator[str]:
-    """`narcokg web` on a free port of 127.0.0.1; stopped by pid at the end."""
+def server(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`narcokg web` on a free port of 127.0.0.1; stopped by pid at the end.
+
+    It serves a copy of the build (store and dumps): the server lives for the whole session and
+    keeps its snapshot beside the store it serves, where the tests of `narcokg serve` check
+    that theirs are cleaned up (under pytest-xdist they share a process with this one).
+    """
+    served = tmp_path_factory.mktemp("web") / "build"
+    shutil.copytree(built.parent, served, ignore=shutil.ignore_patterns(".narcokg-serve-*"))
     port = _free_port()
-    args = ["web", "--port", str(port), "--timeout", "5", "--store", str(built)]
+    args = ["web", "--port", str(port), "--timeout", "5", "--store", str(served / built.name)]
     proc = subprocess.Popen(
         [sys.executable, "-m", "kg.cli", *args],
         stdout=subprocess.DEVNULL,
