@@ -6,12 +6,16 @@ synthetic releases (benchmarks/corpus.py), then times, each as a user would run 
 - build as users run it: ``narcokg build`` with its defaults (dumps, description and kept
   answers written) into a fresh store, in a child process; and its parts: ``--no-dump``
   (extract + map + store, workers incl.), and the difference, which is the dumps;
+- add one release to that store as users run it (``narcokg build new.txt``, default) beside
+  its floor, the same with ``--no-dump`` (benchmarks/add_one.py);
 - floor: ``Store.bulk_load`` of the same quads (dumped to an N-Quads file) into an empty store,
   in a child process (the time is the load alone, measured inside it);
 - validate: the SHACL validation of ``narcokg validate`` (kg/checks/fastshacl.py) in a child
   process, in triples per second; and the whole ``narcokg validate`` as users run it, which
   adds the Data Cube integrity checks (kg/checks/datacube.py), up to ``--cli-validate-max``
-  releases (default: every size);
+  releases (default: every size), from nothing (triples/s beside its floor); then, last, the
+  same command again with nothing changed and after one new release was built into the store
+  (seconds beside its floor: findings of unchanged graphs are kept, issue 17);
 - queries (1,000 releases and up): every ``queries/*.rq`` in a child process, ``--repeat`` runs
   each over the whole corpus, and for the queries that take ``release``, ``--repeat`` runs
   bound to as many different releases (the per-release answer a user asks for): p50 and max,
@@ -48,6 +52,8 @@ import pyoxigraph as ox
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+
+from add_one import add_one  # noqa: E402
 
 from corpus import generate  # noqa: E402
 from kg.publish.dumps import dump  # noqa: E402
@@ -117,6 +123,7 @@ def measure(
     if jobs:
         default_cmd += ["--jobs", str(jobs)]
     default_s, _, _ = _timed(default_cmd)
+    added = add_one(default_dir, work)  # the everyday job: one new release (issue 17)
     shutil.rmtree(default_dir.parent, ignore_errors=True)
     nq = work / "dump.nq"
     store = ox.Store.read_only(str(store_dir))
@@ -134,6 +141,7 @@ def measure(
         "quads": quads,
         "nquads_mb": round(nq.stat().st_size / 2**20, 1),
         "build_default_s": round(default_s, 2),
+        **added,
         "dumps_s": round(default_s - build_s, 2),
         "build_s": round(build_s, 2),
         "build_releases_per_s": round(n / build_s, 1),
@@ -173,7 +181,33 @@ def measure(
         row["queries"] = json.loads(answer)
         row["queries_rss_mb"] = queries_mb
         row["queries_s"] = round(queries_s, 1)
+    if validate_s:  # last: it adds a release to the store the queries ran on
+        row.update(validate_again(store_dir, work))
     return row
+
+
+VALIDATE_FLOOR = {"from_nothing_triples_per_s": 100_000, "one_added_s": 2.0}
+"""Issue 17's floors for ``narcokg validate`` (Data Cube ICs included): from nothing, and after
+one release was added to a validated store."""
+
+
+def validate_again(store_dir: Path, work: Path) -> dict[str, Any]:
+    """``narcokg validate`` of the validated store again (nothing changed: every finding kept),
+    then after one new release (another seed) was built into it (issue 17)."""
+    cmd = [*NARCOKG, "validate", "--store", str(store_dir)]
+    unchanged_s, _, _ = _timed(cmd, ok=(0, 1))
+    new = work / "new-validate"
+    shutil.rmtree(new, ignore_errors=True)
+    generate(new, 1, seed=9)
+    _timed([*NARCOKG, "build", str(new), "--store", str(store_dir), "--no-dump"])
+    shutil.rmtree(new, ignore_errors=True)
+    added_s, out, _ = _timed(cmd, ok=(0, 1))
+    summary = next((x for x in out.splitlines() if x.startswith("release graphs:")), "")
+    return {
+        "validate_unchanged_s": round(unchanged_s, 2),
+        "validate_one_added_s": round(added_s, 2),
+        "validate_one_added_summary": summary.split(" (")[0],
+    }
 
 
 def main() -> None:
@@ -296,6 +330,8 @@ def render(result: dict[str, Any]) -> str:
         ("build_releases_per_s", "releases/s"),
         ("floor_bulk_load_s", "floor s"),
         ("build_over_floor", "build/floor"),
+        ("add_one_s", "add one s"),
+        ("add_one_no_dump_s", "add one --no-dump s"),
         ("cli_validate_with_datacube_s", "`validate` s"),
         ("validate_s", "SHACL part s"),
         ("validate_triples_per_s", "triples/s"),
@@ -348,9 +384,18 @@ def render(result: dict[str, Any]) -> str:
                 f"{row['reference_validate_s']} s ({row['reference_triples_per_s']:,} triples/s)."
             )
         if row.get("cli_validate_with_datacube_s"):
+            per_s = round(row["quads"] / row["cli_validate_with_datacube_s"])
+            floor = VALIDATE_FLOOR["from_nothing_triples_per_s"]
             lines.append(
                 f"Whole `narcokg validate` (SHACL + Data Cube ICs) at {row['releases']:,} "
-                f"releases: {row['cli_validate_with_datacube_s']} s."
+                f"releases, from nothing: {row['cli_validate_with_datacube_s']} s, "
+                f"{per_s:,} triples/s (floor {floor:,})."
+            )
+        if "validate_one_added_s" in row:
+            lines.append(
+                f"`narcokg validate` again, unchanged: {row['validate_unchanged_s']} s; after one "
+                f"release added: {row['validate_one_added_s']} s (floor < "
+                f"{VALIDATE_FLOOR['one_added_s']} s; {row['validate_one_added_summary']})."
             )
     lines += ["", "Targets (issue 7) at the largest size:"]
     for key, t in result["targets"].items():

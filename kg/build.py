@@ -20,14 +20,15 @@ from kg.extract.extractor import Extractor
 from kg.extract.lexicon import Lexicon
 from kg.extract.measures import default_measures
 from kg.extract.records import Extraction
-from kg.namespaces import VOCABULARY_GRAPH, release_graph
+from kg.namespaces import CORRECTIONS_GRAPH, VOCABULARY_GRAPH, release_graph
 from kg.publish.describe import publish, sparql_endpoint_url
 from kg.publish.dumps import check_writable
 from kg.queries.catalogue import Query
-from kg.rdf.corrections import CorrectionRow, read_corrections
+from kg.rdf.corrections import CorrectionRow, CorrectionsResult, read_corrections
 from kg.rdf.ontology import load_ontology_graph
 from kg.store.corrections import apply_corrections
 from kg.store.embedded import put_graph_ntriples, release_graph_names, replace_graph, store_at
+from kg.store.graph_versions import forget, remember, token_of
 from kg.store.kept_answers import (
     Kept,
     KeptAnswers,
@@ -169,7 +170,12 @@ def _store_and_dump(
         store_at(store_dir) as store,
         KeptAnswers.for_build(answers_path(store_dir), progress) as kept,
     ):
+        # the graphs this build writes are unknown to the dumps until they have landed
+        # (kg/store/graph_versions.py): a kill in between leaves them to be dumped again
+        written = [str(VOCABULARY_GRAPH), CORRECTIONS_GRAPH]
+        forget(store_dir, [*written, *(release_graph(r.id) for r in releases)])
         replace_graph(store, str(VOCABULARY_GRAPH), ontology)
+        tokens = {str(VOCABULARY_GRAPH): token_of(b"_:")}  # blank nodes: new labels every load
         progress(f"stored vocabulary graph: {len(ontology)} triples")
         kept.prepare(vocabulary_digest(store), scoped)
         stored: Kept | None = None
@@ -177,6 +183,7 @@ def _store_and_dump(
             # forget, store, keep: a crash between leaves the release missing, never stale
             kept.record(stored, m.id)
             put_graph_ntriples(store, m.graph, m.ntriples)
+            tokens[m.graph] = token_of(m.ntriples)
             stored = (m.id, m.graph, m.answers)
             summaries.append(
                 ReleaseSummary(
@@ -195,7 +202,8 @@ def _store_and_dump(
             f"kept answers of {len(scoped)} queries for {len(summaries)} releases: {kept.path}"
         )
         # revised figures for the releases now in the store (kg/rdf/corrections.py)
-        apply_corrections(store, corrections, progress)
+        tokens.update(_corrections_token(apply_corrections(store, corrections, progress)))
+        remember(store_dir, tokens)
         # compact what the per-release transactions left in many small files: whole-corpus
         # queries then read far fewer of them (release_timeline at 10,000 releases: 1.2 s ->
         # 0.7 s, for 15 s of compaction)
@@ -203,7 +211,8 @@ def _store_and_dump(
         held.append(len(release_graph_names(store)))
         if dump_dir is not None:
             # TriG, N-Quads, JSON-LD (+ context), Turtle per graph, then void.ttl describing them
-            dumps.extend(publish(store, dump_dir, progress=progress))
+            # (only the graphs that changed are serialised again: kg/publish/describe.py)
+            dumps.extend(publish(store, dump_dir, progress=progress, store_dir=store_dir))
 
 
 def remove(
@@ -237,6 +246,7 @@ def remove(
         for rid in wanted:
             if rid not in held:
                 raise unknown("release", rid, held)
+        forget(store_dir, [CORRECTIONS_GRAPH, *(release_graph(rid) for rid in wanted)])
         for rid in wanted:
             graph = release_graph(rid)
             kept.record(None, rid)  # forget first: a crash between leaves it missing, not stale
@@ -244,7 +254,16 @@ def remove(
             progress(f"removed {graph}")
             if dump_dir is not None:
                 (dump_dir / graph_file(graph)).unlink(missing_ok=True)
-        apply_corrections(store, corrections, progress)
+        remember(store_dir, _corrections_token(apply_corrections(store, corrections, progress)))
         if dump_dir is not None:
-            publish(store, dump_dir, progress=progress)
+            publish(store, dump_dir, progress=progress, store_dir=store_dir)
         return len(release_graph_names(store))
+
+
+def _corrections_token(result: CorrectionsResult) -> dict[str, str]:
+    """The version token of the corrections graph just stored (none when it was dropped):
+    the digest of its sorted N-Triples, so unchanged corrections are not dumped again."""
+    if not (result.revisions or result.unmatched):
+        return {}
+    lines = sorted(result.graph.serialize(format="nt").splitlines())
+    return {CORRECTIONS_GRAPH: token_of("\n".join(lines).encode("utf-8"))}

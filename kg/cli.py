@@ -154,8 +154,9 @@ def build(
     """Build the graphs of the releases in PATHS (text files or folders of them).
 
     Without PATHS the bundled corpus is built. Each release becomes one named graph; a release
-    built before is replaced. The dumps are written beside the store unless --no-dump is given;
-    their description names the SPARQL endpoint of $NARCOKG_BASE_URL (default: the w3id one).
+    built before is replaced. The dumps are brought up to date beside the store (only the
+    graphs that changed are written again) unless --no-dump is given; their description
+    names the SPARQL endpoint of $NARCOKG_BASE_URL (default: the w3id one).
     """
     from kg.build import build as run_build
 
@@ -206,19 +207,41 @@ def remove(ids: tuple[str, ...], store_dir: Path, dump_dir: Path | None, no_dump
     default=None,
     help="Processes that check release graphs (default: one per core; 1: no workers).",
 )
-def validate(store_dir: Path, reference: bool, jobs: int | None) -> None:
+@click.option(
+    "--all",
+    "recheck",
+    is_flag=True,
+    help="Check every release graph again; by default a graph whose content, shapes and "
+    "vocabulary have not changed since it was last checked reuses that check's findings.",
+)
+def validate(store_dir: Path, reference: bool, jobs: int | None, recheck: bool) -> None:
     """Validate every release graph against the project's SHACL shapes and the RDF Data Cube
-    integrity constraints IC-1 to IC-21; exit 1 when the data does not conform."""
+    integrity constraints IC-1 to IC-21; exit 1 when the data does not conform.
+
+    The findings of each release graph are kept beside the store; an unchanged graph is not
+    checked again (the report says how many were reused; --all checks them all).
+    """
     from kg.checks.releases import validate_all
     from kg.store.embedded import store_at
 
     with store_at(store_dir, create=False) as store:
-        result = validate_all(store, reference=reference, jobs=jobs, progress=_progress)
+        result = validate_all(
+            store,
+            reference=reference,
+            jobs=jobs,
+            progress=_progress,
+            store_dir=store_dir,
+            recheck=recheck,
+        )
     report, cube = result.shacl, result.cube
     assert cube is not None
     conforms = result.conforms
     shacl = report.text().rsplit("\n", 1)[0]  # its last line is SHACL's own "conforms: ..."
-    click.echo(f"{shacl}\n{cube.text()}\nconforms: {'yes' if conforms else 'no'}")
+    checked = (
+        f"release graphs: {result.checked} checked, {result.reused} reused "
+        "(unchanged since checked; --all checks them again)"
+    )
+    click.echo(f"{shacl}\n{cube.text()}\n{checked}\nconforms: {'yes' if conforms else 'no'}")
     sys.exit(0 if conforms else 1)
 
 

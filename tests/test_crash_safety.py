@@ -107,8 +107,9 @@ def _check_dumps(folder: Path, a: State, b: State) -> int:
     checked = 0
     for path in sorted(folder.rglob("*")):
         fmt = FORMATS.get(path.suffix)
-        if fmt is None or path.name.startswith(".") or "store" in path.parts:
-            continue
+        hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+        if fmt is None or hidden or "store" in path.parts:
+            continue  # temporary files, the pieces' cache (.fragments/), the store
         if path.name.endswith(".context.jsonld"):
             continue  # a JSON-LD context, not data
         parsed = list(ox.parse(path=str(path), format=fmt, base_iri="http://example.org/"))

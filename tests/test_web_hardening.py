@@ -171,7 +171,8 @@ def test_downloads_are_only_the_files_the_description_lists(small: Path, tmp_pat
             assert body == (data / name).read_bytes(), name
         assert (data / "store.answers.sqlite").is_file()  # in the default layout, not listed
         for path in (".ssh/id_rsa", "notes.txt", "store.answers.sqlite", "store/CURRENT",
-                     "..%2Fin%2Fg.txt", "%2Fetc%2Fpasswd"):  # fmt: skip
+                     "..%2Fin%2Fg.txt", "%2Fetc%2Fpasswd", ".fragments/manifest.json",
+                     "store.graphs.json"):  # fmt: skip
             status, _, body = request(f"{server.base}/download/{path}")
             assert status == 404, path
             assert b"PRIVATE KEY" not in body

@@ -3,8 +3,9 @@
 Why: a linked-data consumer decides from a dataset's description (W3C VoID,
 https://www.w3.org/TR/void/, and DCAT 3, https://www.w3.org/TR/vocab-dcat-3/) what it is, who
 publishes it under which licence, where it came from, how big it is and where to download it.
-The description is computed from the store after every build, so its triple counts and its
-release list cannot drift from the data. It is written next to the dumps (``void.ttl``), not
+The description is brought up to date with the store after every build, entry by entry (only
+the graphs a build changed are read again), so its triple counts and its release list cannot
+drift from the data. It is written next to the dumps (``void.ttl``), not
 into the store: a description inside the store would have to count itself.
 
 Identifiers: the dataset is ``nkgv:dataset/narcotics-kg``; each named graph is described as a
@@ -25,23 +26,25 @@ build day, like ``dcterms:issued``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 import json
 import os
+import shutil
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pyoxigraph as ox
 
 from kg.errors import InputError
 from kg.namespaces import NKG, NKGV, PREFIXES, VOCABULARY_GRAPH
 from kg.publish.dumps import atomic_writer, dump
-
-if TYPE_CHECKING:
-    from rdflib import Graph
+from kg.store.embedded import graph_names
+from kg.store.graph_versions import read_versions, remember
 
 BASE = "https://w3id.org/narcotics-kg/"
 DOWNLOAD_BASE = BASE + "download/"
@@ -209,136 +212,267 @@ def release_metadata(store: ox.Store, graph_iri: str) -> ReleaseMeta | None:
     )
 
 
-def describe(
-    store: ox.Store,
-    files: dict[str, Path],
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_SEE_ALSO = "http://www.w3.org/2000/01/rdf-schema#seeAlso"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+VOID = "http://rdfs.org/ns/void#"
+DCAT = "http://www.w3.org/ns/dcat#"
+DCTERMS = "http://purl.org/dc/terms/"
+FOAF = "http://xmlns.com/foaf/0.1/"
+PROV = "http://www.w3.org/ns/prov#"
+DESCRIPTION_PREFIXES = {**PREFIXES, "void": VOID, "dcat": DCAT, "foaf": FOAF, "vcard": VCARD}
+CACHE_DIR = ".fragments"
+"""Per-graph pieces the whole-dataset dumps are assembled from, and their manifest."""
+MANIFEST = "manifest.json"
+WHOLE = ("nq", "trig", "jsonld")
+PIECES = ("nq", "trig", "jsonld")
+HEADER = "# VoID + DCAT description written by `narcokg build` (kg/publish/describe.py).\n"
+
+
+def _iri(value: str) -> ox.NamedNode:
+    return ox.NamedNode(value)
+
+
+def _en(text: str) -> ox.Literal:
+    return ox.Literal(text, language="en")
+
+
+def _typed(value: object, datatype: str) -> ox.Literal:
+    return ox.Literal(str(value), datatype=ox.NamedNode(XSD + datatype))
+
+
+class _Triples(list[ox.Triple]):
+    def add(self, s: str, p: str, o: ox.NamedNode | ox.Literal) -> None:
+        self.append(ox.Triple(ox.NamedNode(s), ox.NamedNode(p), o))
+
+
+def _common(
+    out: _Triples, node: str, title: str, text: str, *, issued: str, modified: str, endpoint: str
+) -> None:
+    """What every described dataset (the whole one and each graph) says about itself."""
+    out.add(node, RDF_TYPE, _iri(VOID + "Dataset"))
+    out.add(node, RDF_TYPE, _iri(DCAT + "Dataset"))
+    out.add(node, DCTERMS + "title", _en(title))
+    out.add(node, DCTERMS + "description", _en(text))
+    out.add(node, DCTERMS + "publisher", _iri(PUBLISHER))
+    out.add(node, DCTERMS + "license", _iri(LICENSE))
+    out.add(node, DCTERMS + "rights", _en(RIGHTS))
+    out.add(node, DCTERMS + "issued", _typed(issued, "date"))
+    out.add(node, DCTERMS + "modified", _typed(modified, "date"))
+    out.add(node, DCAT + "contactPoint", _iri(CONTACT))
+    if endpoint:
+        out.add(node, VOID + "sparqlEndpoint", _iri(endpoint))
+
+
+def _distribution(
+    out: _Triples, node: str, key: str, rel: str, size: int, download_base: str
+) -> None:
+    fmt = FORMATS[key]
+    url = _iri(download_base + rel)
+    dist = f"{NKGV}distribution/{rel}"
+    out.add(node, DCAT + "distribution", _iri(dist))
+    out.add(node, VOID + "dataDump", url)
+    out.add(dist, RDF_TYPE, _iri(DCAT + "Distribution"))
+    out.add(dist, DCTERMS + "title", _en(f"{fmt.label} dump"))
+    out.add(dist, DCAT + "downloadURL", url)
+    out.add(dist, DCAT + "accessURL", url)
+    out.add(dist, DCAT + "mediaType", _iri(IANA + fmt.media_type))
+    out.add(dist, DCTERMS + "format", ox.Literal(fmt.media_type))
+    out.add(dist, DCTERMS + "conformsTo", _iri(fmt.spec))
+    out.add(dist, DCTERMS + "license", _iri(LICENSE))
+    out.add(dist, DCAT + "byteSize", _typed(size, "nonNegativeInteger"))
+    if key == "jsonld":
+        out.add(dist, RDFS_SEE_ALSO, _iri(download_base + CONTEXT_FILE))
+
+
+def dataset_triples(
     *,
-    dump_dir: Path,
-    issued: dt.date | None = None,
-    sparql_endpoint: str | None = None,
+    total: int,
+    whole: dict[str, tuple[str, int]],
+    day: str,
+    endpoint: str,
     download_base: str = DOWNLOAD_BASE,
-) -> Graph:
-    """The VoID + DCAT description of the store's dataset and of each of its named graphs.
-
-    Args:
-        store: the built store (only read).
-        files: distribution files by key: ``trig``, ``nq``, ``jsonld`` for the whole dataset,
-            and named graph IRIs for their Turtle files; missing ones are not described.
-        dump_dir: the folder the files' download URLs are relative to.
-        issued: the publication day (default :func:`issued_date`).
-        sparql_endpoint: a served SPARQL endpoint to advertise (``void:sparqlEndpoint``).
-        download_base: the IRI the dump folder is published under.
-    """
-    from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
-    from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, VOID
-
-    g = Graph()
-    for prefix, ns in PREFIXES.items():
-        g.bind(prefix, ns)
-    g.bind("void", VOID)
-    g.bind("dcat", DCAT)
-    g.bind("foaf", FOAF)
-    g.bind("vcard", VCARD)
-    day = Literal((issued or issued_date()).isoformat(), datatype=XSD.date)
-    dataset, publisher, licence = URIRef(DATASET), URIRef(PUBLISHER), URIRef(LICENSE)
-
-    g.add((publisher, RDF.type, FOAF.Organization))
-    g.add((publisher, FOAF.name, Literal("The narcotics-kg project", lang="en")))
-    g.add((publisher, FOAF.homepage, URIRef(BASE)))
+) -> list[ox.Triple]:
+    """The description of the whole dataset, its publisher and the whole-dataset dumps
+    (``whole``: key → (path relative to the dump folder, byte size)). Each graph's part,
+    including the dataset's ``void:subset`` link to it, is :func:`graph_triples`."""
+    out = _Triples()
+    out.add(PUBLISHER, RDF_TYPE, _iri(FOAF + "Organization"))
+    out.add(PUBLISHER, FOAF + "name", _en("The narcotics-kg project"))
+    out.add(PUBLISHER, FOAF + "homepage", _iri(BASE))
     # DCAT 3 §6.6.6 (dcat:contactPoint): a vCard; its URL the project's home, no invented email
-    contact = URIRef(CONTACT)
-    g.add((contact, RDF.type, URIRef(VCARD + "Organization")))
-    g.add((contact, URIRef(VCARD + "fn"), Literal("The narcotics-kg project", lang="en")))
-    g.add((contact, URIRef(VCARD + "hasURL"), URIRef(BASE)))
-
-    def common(node: URIRef, title: str, description: str) -> None:
-        g.add((node, RDF.type, VOID.Dataset))
-        g.add((node, RDF.type, DCAT.Dataset))
-        g.add((node, DCTERMS.title, Literal(title, lang="en")))
-        g.add((node, DCTERMS.description, Literal(description, lang="en")))
-        g.add((node, DCTERMS.publisher, publisher))
-        g.add((node, DCTERMS.license, licence))
-        g.add((node, DCTERMS.rights, Literal(RIGHTS, lang="en")))
-        g.add((node, DCTERMS.issued, day))
-        g.add((node, DCTERMS.modified, day))
-        g.add((node, DCAT.contactPoint, contact))
-        if sparql_endpoint:
-            g.add((node, VOID.sparqlEndpoint, URIRef(sparql_endpoint)))
-
-    def distribution(node: URIRef, key: str, path: Path, fmt: Format) -> None:
-        rel = path.resolve().relative_to(dump_dir.resolve()).as_posix()
-        url = URIRef(download_base + rel)
-        dist = URIRef(f"{NKGV}distribution/{rel}")
-        g.add((node, DCAT.distribution, dist))
-        g.add((node, VOID.dataDump, url))
-        g.add((dist, RDF.type, DCAT.Distribution))
-        g.add((dist, DCTERMS.title, Literal(f"{fmt.label} dump", lang="en")))
-        g.add((dist, DCAT.downloadURL, url))
-        g.add((dist, DCAT.accessURL, url))
-        g.add((dist, DCAT.mediaType, URIRef(IANA + fmt.media_type)))
-        g.add((dist, DCTERMS.format, Literal(fmt.media_type)))
-        g.add((dist, DCTERMS.conformsTo, URIRef(fmt.spec)))
-        g.add((dist, DCTERMS.license, licence))
-        g.add((dist, DCAT.byteSize, Literal(path.stat().st_size, datatype=XSD.nonNegativeInteger)))
-        if key == "jsonld":
-            context_url = URIRef(download_base + CONTEXT_FILE)
-            g.add((dist, RDFS.seeAlso, context_url))
-
-    sizes = graph_sizes(store)
-    all_sources: list[str] = []
-    common(
-        dataset,
+    out.add(CONTACT, RDF_TYPE, _iri(VCARD + "Organization"))
+    out.add(CONTACT, VCARD + "fn", _en("The narcotics-kg project"))
+    out.add(CONTACT, VCARD + "hasURL", _iri(BASE))
+    _common(
+        out,
+        DATASET,
         "narcotics-kg: figures of China's anti-narcotics press releases",
         "Every figure stated in the press releases of China's Ministry of Public Security and "
         "National Narcotics Control Commission (English machine translations) as an RDF Data "
         "Cube observation pointing to the characters it came from; garbled figures are kept "
         "verbatim without a value. One named graph per release, plus the vocabularies.",
+        issued=day,
+        modified=day,
+        endpoint=endpoint,
     )
-    g.add((dataset, VOID.triples, Literal(sum(sizes.values()), datatype=XSD.integer)))
-    g.add((dataset, VOID.uriSpace, Literal(str(NKGV))))
+    out.add(DATASET, VOID + "triples", _typed(total, "integer"))
+    out.add(DATASET, VOID + "uriSpace", ox.Literal(str(NKGV)))
     for ns in ("nko", "qb", "prov", "oa", "skos", "time", "dcterms", "org", "schema", "qudt"):
-        g.add((dataset, VOID.vocabulary, URIRef(PREFIXES[ns])))
+        out.add(DATASET, VOID + "vocabulary", _iri(PREFIXES[ns]))
     for word in ("narcotics", "drug seizures", "law enforcement", "China", "statistics"):
-        g.add((dataset, DCAT.keyword, Literal(word, lang="en")))
-    g.add((dataset, URIRef(str(DCAT) + "spatial"), URIRef("http://www.wikidata.org/entity/Q148")))
-    for key in ("trig", "nq", "jsonld"):
-        if key in files:
-            distribution(dataset, key, files[key], FORMATS[key])
+        out.add(DATASET, DCAT + "keyword", _en(word))
+    out.add(DATASET, DCAT + "spatial", _iri("http://www.wikidata.org/entity/Q148"))
+    for key in WHOLE:
+        if key in whole:
+            rel, size = whole[key]
+            _distribution(out, DATASET, key, rel, size, download_base)
+    return out
 
-    for graph_iri, size in sizes.items():
-        node = URIRef(graph_iri)
-        g.add((dataset, VOID.subset, node))
-        meta = release_metadata(store, graph_iri)
-        if meta is not None:
-            common(
-                node,
-                f"Release graph {meta.identifier}" + (f": {meta.title}" if meta.title else ""),
-                "The figures, mentions, sentences and text of one press release.",
-            )
-            g.add((node, DCTERMS.identifier, Literal(meta.identifier)))
-            g.add((node, PROV.wasDerivedFrom, URIRef(meta.iri)))
-            for source in meta.sources:
-                g.add((node, DCTERMS.source, URIRef(source)))
-                all_sources.append(source)
-            g.add((node, VOID.exampleResource, URIRef(meta.iri)))
-        elif graph_iri == str(VOCABULARY_GRAPH):
-            common(
-                node,
-                "Ontology and vocabularies",
-                "The TBox, the Data Cube structure and the SKOS vocabularies (jurisdictions, "
-                "operations, agencies, substances...) with their verified links.",
-            )
-            g.add((node, DCTERMS.source, URIRef(BASE + "mappings/links.sssom.tsv")))
-        else:
-            name = graph_iri.rsplit("/", 1)[-1]
-            common(node, f"Graph {name}", f"The named graph <{graph_iri}>.")
-            g.add((node, DCTERMS.source, URIRef(BASE)))
-        g.add((node, VOID.triples, Literal(size, datatype=XSD.integer)))
-        if graph_iri in files:
-            distribution(node, "ttl", files[graph_iri], FORMATS["ttl"])
-    for source in dict.fromkeys(all_sources):
-        g.add((dataset, DCTERMS.source, URIRef(source)))
-    return g
+
+def graph_triples(
+    graph_iri: str,
+    *,
+    triples: int,
+    meta: ReleaseMeta | None,
+    turtle: tuple[str, int] | None,
+    issued: str,
+    modified: str,
+    endpoint: str,
+    download_base: str = DOWNLOAD_BASE,
+) -> list[ox.Triple]:
+    """The description of one named graph (a ``void:subset`` of the dataset): what it holds,
+    where it came from, its size and its Turtle file (``turtle``: relative path, byte size).
+
+    ``issued`` is the day the graph was first dumped, ``modified`` the day its content last
+    changed: a build touches the entries of the graphs it changed and no other.
+    """
+    out = _Triples()
+    out.add(DATASET, VOID + "subset", _iri(graph_iri))
+    dates = {"issued": issued, "modified": modified, "endpoint": endpoint}
+    if meta is not None:
+        title = f"Release graph {meta.identifier}" + (f": {meta.title}" if meta.title else "")
+        text = "The figures, mentions, sentences and text of one press release."
+        _common(out, graph_iri, title, text, **dates)
+        out.add(graph_iri, DCTERMS + "identifier", ox.Literal(meta.identifier))
+        out.add(graph_iri, PROV + "wasDerivedFrom", _iri(meta.iri))
+        for source in meta.sources:
+            out.add(graph_iri, DCTERMS + "source", _iri(source))
+            out.add(DATASET, DCTERMS + "source", _iri(source))
+        out.add(graph_iri, VOID + "exampleResource", _iri(meta.iri))
+    elif graph_iri == str(VOCABULARY_GRAPH):
+        _common(
+            out,
+            graph_iri,
+            "Ontology and vocabularies",
+            "The TBox, the Data Cube structure and the SKOS vocabularies (jurisdictions, "
+            "operations, agencies, substances...) with their verified links.",
+            **dates,
+        )
+        out.add(graph_iri, DCTERMS + "source", _iri(BASE + "mappings/links.sssom.tsv"))
+    else:
+        name = graph_iri.rsplit("/", 1)[-1]
+        _common(out, graph_iri, f"Graph {name}", f"The named graph <{graph_iri}>.", **dates)
+        out.add(graph_iri, DCTERMS + "source", _iri(BASE))
+    out.add(graph_iri, VOID + "triples", _typed(triples, "integer"))
+    if turtle is not None:
+        _distribution(out, graph_iri, "ttl", turtle[0], turtle[1], download_base)
+    return out
+
+
+def _turtle_block(triples: list[ox.Triple]) -> str:
+    """Triples as Turtle without the prefix lines (one header serves every block)."""
+    text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=DESCRIPTION_PREFIXES)
+    return _without_prefixes((text or b"").decode("utf-8"))
+
+
+def _without_prefixes(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    i = 0
+    while i < len(lines) and lines[i].startswith("@prefix "):
+        i += 1
+    return "".join(lines[i:])
+
+
+def _prefix_header(prefixes: dict[str, str]) -> str:
+    return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items())
+
+
+def _stat(path: Path) -> list[int] | None:
+    """What says a file is the one written: inode, size, modification time (ns)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_ino, st.st_size, st.st_mtime_ns]
+
+
+def _piece(dump_dir: Path, graph_iri: str, key: str) -> Path:
+    return dump_dir / CACHE_DIR / (graph_file(graph_iri).removesuffix(".ttl") + "." + key)
+
+
+def _read_manifest(dump_dir: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((dump_dir / CACHE_DIR / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) and data.get("format") == 1 else {}
+
+
+def _dump_graph(store: ox.Store, dump_dir: Path, graph_iri: str) -> dict[str, Any]:
+    """Serialise one named graph: its Turtle file and its pieces of the whole-dataset dumps
+    (N-Quads lines, a TriG block, a JSON-LD node object), each written atomically. The pieces
+    are a cache (no fsync: a lost one is found by its recorded inode, size and time)."""
+    graph = ox.NamedNode(graph_iri)
+    files: dict[str, list[int] | None] = {}
+    ttl = dump(store, dump_dir / graph_file(graph_iri), graph=graph_iri)
+    files["ttl"] = _stat(ttl)
+
+    def serialised(fmt: ox.RdfFormat, prefixes: dict[str, str] | None = None) -> bytes:
+        quads = store.quads_for_pattern(None, None, None, graph)
+        return ox.serialize(quads, format=fmt, prefixes=prefixes) or b""
+
+    nq = serialised(ox.RdfFormat.N_QUADS)
+    trig = serialised(ox.RdfFormat.TRIG, PREFIXES)
+    jsonld = serialised(ox.RdfFormat.JSON_LD)
+    pieces = {
+        "nq": nq,
+        "trig": _without_prefixes(trig.decode("utf-8")).encode("utf-8"),
+        "jsonld": jsonld.strip()[1:-1],  # the graph's node object, without the array brackets
+    }
+    for key, data in pieces.items():
+        path = _piece(dump_dir, graph_iri, key)
+        with atomic_writer(path, sync=False) as out:
+            out.write(data)
+        files[key] = _stat(path)
+    return {
+        "digest": "sha256:" + hashlib.sha256(nq).hexdigest(),
+        "triples": nq.count(b"\n"),
+        "files": files,
+    }
+
+
+def _assemble(dump_dir: Path, names: list[str], key: str) -> Path:
+    """One whole-dataset dump, concatenated from the graphs' pieces (nothing re-serialised)."""
+    path = dump_dir / f"{DUMP_STEM}.{key}"
+    with atomic_writer(path) as out:
+        if key == "trig":
+            out.write(_prefix_header(PREFIXES).encode("utf-8"))
+        elif key == "jsonld":
+            head = json.dumps(jsonld_context(), indent=1)[:-2]  # drop the closing "\n}"
+            out.write(f'{head},\n "@graph": ['.encode())
+        separator = b""
+        for graph_iri in names:
+            with _piece(dump_dir, graph_iri, key).open("rb") as piece:
+                if key == "jsonld":
+                    if not os.fstat(piece.fileno()).st_size:
+                        continue  # an empty graph has no node object
+                    out.write(separator)
+                    separator = b","
+                shutil.copyfileobj(piece, out, 1 << 20)
+        if key == "jsonld":
+            out.write(b"]\n}\n")
+    return path
 
 
 def publish(
@@ -348,32 +482,136 @@ def publish(
     progress: Progress = _quiet,
     issued: dt.date | None = None,
     sparql_endpoint: str | None = None,
+    store_dir: Path | None = None,
 ) -> list[Path]:
-    """Write the dumps a description lists (TriG, N-Quads, JSON-LD + context, Turtle per
-    named graph) and the description itself (``void.ttl``); return the paths written.
+    """Bring the dumps and their description up to date with ``store``; return the paths written.
+
+    The files: TriG, N-Quads, JSON-LD (+ context) of the whole dataset, Turtle per named graph,
+    and the description (``void.ttl``). Only the graphs that changed since the last call are
+    serialised again (docs/decisions/20261129-incremental-dumps.md): ``store_dir``'s versions
+    (kg/store/graph_versions.py) say which version of each graph the store holds, and the
+    manifest in ``<dump_dir>/.fragments/`` which version each graph's files hold. A graph
+    whose version is unknown is serialised again, and its digest becomes its version. The
+    whole-dataset dumps are the concatenation of the graphs' pieces, in graph order, and the
+    description that of the graphs' cached entries.
 
     ``sparql_endpoint`` defaults to the deployment's (:func:`sparql_endpoint_url`).
 
-    Each file is written atomically; the description is written last, so it never lists a
-    file that is not there.
+    Each file is written atomically; the description after the files it lists, the manifest
+    last, so a kill leaves whole files, and the next call repairs what it left stale.
     """
     endpoint = sparql_endpoint or sparql_endpoint_url()  # a bad NARCOKG_BASE_URL: nothing written
-    files: dict[str, Path] = {}
-    for key in ("trig", "nq"):
-        files[key] = dump(store, dump_dir / f"{DUMP_STEM}.{key}")
-    files["jsonld"] = write_jsonld(store, dump_dir / f"{DUMP_STEM}.jsonld")
-    context = _write_atomically(
-        dump_dir / CONTEXT_FILE, (json.dumps(jsonld_context(), indent=1) + "\n").encode()
-    )
-    for graph_iri in graph_sizes(store):
-        files[graph_iri] = dump(store, dump_dir / graph_file(graph_iri), graph=graph_iri)
-    description = describe(store, files, dump_dir=dump_dir, issued=issued, sparql_endpoint=endpoint)
-    header = "# VoID + DCAT description written by `narcokg build` (kg/publish/describe.py).\n"
-    void = _write_atomically(
-        dump_dir / DESCRIPTION_FILE,
-        (header + description.serialize(format="turtle")).encode("utf-8"),
-    )
-    written = [*files.values(), context, void]
-    for path in written:
+    day = (issued or issued_date()).isoformat()
+    # a killed dump leaves its temporary file (atomic_writer) behind: the big ones go now
+    for pattern in (f".{DUMP_STEM}.*", f".{DESCRIPTION_FILE}.*"):
+        for leftover in dump_dir.glob(pattern):
+            leftover.unlink(missing_ok=True)
+    manifest = _read_manifest(dump_dir)
+    old: dict[str, dict[str, Any]] = manifest.get("graphs", {})
+    same_site = manifest.get("endpoint") == endpoint and manifest.get("download") == DOWNLOAD_BASE
+    versions = read_versions(store_dir) if store_dir is not None else {}
+    names = graph_names(store)
+    entries: dict[str, dict[str, Any]] = {}
+    learned: dict[str, str] = {}
+    written: list[Path] = []
+
+    def wrote(path: Path) -> None:  # said as it happens: a long dump shows its progress
+        written.append(path)
         progress(f"wrote {path}")
+
+    changed = False
+    for graph_iri in names:
+        entry = old.get(graph_iri)
+        version = versions.get(graph_iri)
+        if (
+            entry is not None
+            and version is not None
+            and entry.get("version") == version
+            and all(_stat(_file(dump_dir, graph_iri, k)) == v for k, v in entry["files"].items())
+        ):
+            if not same_site:
+                entry["void"] = _entry_block(graph_iri, entry, endpoint)
+            entries[graph_iri] = entry
+            continue
+        fresh = _dump_graph(store, dump_dir, graph_iri)
+        wrote(dump_dir / graph_file(graph_iri))
+        if version is None:
+            version = fresh["digest"]
+            learned[graph_iri] = version
+        unchanged = entry is not None and entry.get("digest") == fresh["digest"]
+        meta = release_metadata(store, graph_iri)
+        entry = {
+            "version": version,
+            **fresh,
+            "meta": None if meta is None else dataclasses.asdict(meta),
+            "issued": entry["issued"] if entry is not None else day,
+            "modified": entry["modified"] if entry is not None and unchanged else day,
+        }
+        entry["void"] = _entry_block(graph_iri, entry, endpoint)
+        entries[graph_iri] = entry
+        changed = True
+    for graph_iri in old.keys() - entries.keys():
+        for key in ("ttl", *PIECES):
+            _file(dump_dir, graph_iri, key).unlink(missing_ok=True)
+        changed = True
+    whole: dict[str, list[int] | None] = manifest.get("whole", {})
+    paths = {key: dump_dir / f"{DUMP_STEM}.{key}" for key in WHOLE}
+    stale = changed or any(_stat(paths[k]) != whole.get(k) for k in WHOLE)
+    if stale:
+        for key in WHOLE:
+            wrote(_assemble(dump_dir, names, key))
+        whole = {key: _stat(paths[key]) for key in WHOLE}
+    context = dump_dir / CONTEXT_FILE
+    context_bytes = (json.dumps(jsonld_context(), indent=1) + "\n").encode()
+    if not context.is_file() or context.read_bytes() != context_bytes:
+        wrote(_write_atomically(context, context_bytes))
+    void = dump_dir / DESCRIPTION_FILE
+    if stale or not same_site or _stat(void) != manifest.get("void"):
+        sizes = {key: (f"{DUMP_STEM}.{key}", (whole[key] or [0, 0])[1]) for key in WHOLE}
+        head = dataset_triples(
+            total=sum(e["triples"] for e in entries.values()),
+            whole=sizes,
+            day=day,
+            endpoint=endpoint,
+        )
+        with atomic_writer(void) as out:
+            out.write((HEADER + _prefix_header(DESCRIPTION_PREFIXES)).encode("utf-8"))
+            out.write(_turtle_block(head).encode("utf-8"))
+            for graph_iri in names:
+                out.write(entries[graph_iri]["void"].encode("utf-8"))
+        wrote(void)
+    if store_dir is not None:
+        remember(store_dir, learned)
+    record = {
+        "format": 1,
+        "endpoint": endpoint,
+        "download": DOWNLOAD_BASE,
+        "whole": whole,
+        "void": _stat(void),
+        "graphs": entries,
+    }
+    _write_atomically(dump_dir / CACHE_DIR / MANIFEST, json.dumps(record).encode("utf-8"))
     return written
+
+
+def _file(dump_dir: Path, graph_iri: str, key: str) -> Path:
+    return dump_dir / graph_file(graph_iri) if key == "ttl" else _piece(dump_dir, graph_iri, key)
+
+
+def _entry_block(graph_iri: str, entry: dict[str, Any], endpoint: str) -> str:
+    """The cached Turtle of one graph's description entry."""
+    meta = entry["meta"]
+    ttl = entry["files"].get("ttl")
+    return _turtle_block(
+        graph_triples(
+            graph_iri,
+            triples=entry["triples"],
+            meta=None
+            if meta is None
+            else ReleaseMeta(**{**meta, "sources": tuple(meta["sources"])}),
+            turtle=None if ttl is None else (graph_file(graph_iri), ttl[1]),
+            issued=entry["issued"],
+            modified=entry["modified"],
+            endpoint=endpoint,
+        )
+    )

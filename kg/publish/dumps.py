@@ -34,12 +34,14 @@ def _umask() -> int:
 
 
 @contextmanager
-def atomic_writer(path: Path) -> Iterator[BinaryIO]:
-    """A binary file that replaces ``path`` only once it is complete and synced.
+def atomic_writer(path: Path, *, sync: bool = True) -> Iterator[BinaryIO]:
+    """A binary file that replaces ``path`` only once it is complete (and synced).
 
     Why: a build killed half-way must never leave a truncated dump under a real name. The
     temporary file sits next to ``path`` (same file system, so ``os.replace`` is atomic) and
-    gets the usual umask-based mode, since ``mkstemp`` makes it private.
+    gets the usual umask-based mode, since ``mkstemp`` makes it private. ``sync=False`` skips
+    the ``fsync`` for caches whose loss is detected and repaired (the dumps' per-graph pieces):
+    a killed process loses nothing the kernel already holds; only a power cut could.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -48,7 +50,8 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
         with os.fdopen(fd, "wb") as out:
             yield out
             out.flush()
-            os.fsync(out.fileno())
+            if sync:
+                os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -46,6 +46,8 @@ from types import FrameType
 
 from kg.errors import InputError
 from kg.store.child import ChildCommand, ServeError, Supervisor
+from kg.store.graph_versions import discard as discard_versions
+from kg.store.graph_versions import versions_path
 from kg.store.kept_answers import answers_path
 from kg.store.proxy import Limits, Proxy
 
@@ -309,6 +311,10 @@ def serve(
             # makes them again; until then queries run in the store). Only now, with the store
             # ours (a locked store keeps them) and before the first request is let through.
             _drop_kept_answers(store_dir, progress)
+            # and the graph versions the dumps trust (kg/store/graph_versions.py): the next
+            # build's dumps then read every graph again instead of trusting them
+            if discard_versions(store_dir):
+                progress(f"removed {versions_path(store_dir)}: the next dumps read every graph")
         worker = threading.Thread(target=proxy.serve_forever, name="serve-proxy", daemon=True)
         worker.start()
         urls = Urls(f"http://127.0.0.1:{port}")
