@@ -26,7 +26,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from types import TracebackType
+
+from kg.store.beside import SqliteFile, beside
 
 FORMAT = "narcokg-checked/1"
 SUFFIX = ".checked.sqlite"
@@ -41,16 +42,11 @@ CREATE TABLE IF NOT EXISTS checked (
 
 def checked_path(store_dir: Path) -> Path:
     """Where the checked-graphs file of the store at ``store_dir`` lives: beside it."""
-    resolved = store_dir.resolve()
-    return resolved.with_name(resolved.name + SUFFIX)
+    return beside(store_dir, SUFFIX)
 
 
-class CheckedGraphs:
+class CheckedGraphs(SqliteFile):
     """The SQLite file of checked graphs: one row per release graph, its last check."""
-
-    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
-        self.path = path
-        self._db = connection
 
     @classmethod
     def open(cls, path: Path, progress: Callable[[str], None] | None = None) -> CheckedGraphs:
@@ -73,21 +69,6 @@ class CheckedGraphs:
                 progress(f"warning: {path}: checked graphs unusable ({exc}); starting afresh")
             path.unlink(missing_ok=True)
             return cls.open(path)
-
-    def close(self) -> None:
-        """Close the connection (every write commits itself)."""
-        self._db.close()
-
-    def __enter__(self) -> CheckedGraphs:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def rows(self) -> dict[str, tuple[str, str]]:
         """Every graph's (content, context) as last checked."""

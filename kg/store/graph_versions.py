@@ -23,13 +23,14 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from kg.store.beside import beside
+
 SUFFIX = ".graphs.json"
 
 
 def versions_path(store_dir: Path) -> Path:
     """The versions file of the store at ``store_dir`` (beside it: the folder is RocksDB's)."""
-    resolved = store_dir.resolve()
-    return resolved.with_name(resolved.name + SUFFIX)
+    return beside(store_dir, SUFFIX)
 
 
 def token_of(data: bytes) -> str:

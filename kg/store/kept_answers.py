@@ -30,7 +30,6 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 
 import pyoxigraph as ox
 
@@ -39,6 +38,7 @@ from kg.namespaces import VOCABULARY_GRAPH
 from kg.queries.catalogue import Query, load_queries
 from kg.queries.run import run_query
 from kg.queries.tables import Table
+from kg.store.beside import SqliteFile, beside
 from kg.store.embedded import release_graph_names, scratch_store
 
 FORMAT = "narcokg-kept-answers/2"
@@ -70,8 +70,7 @@ def answers_path(store_dir: Path) -> Path:
     Beside, not inside: the store folder belongs to RocksDB, and the file must not travel into
     dumps or backups of the RDF.
     """
-    resolved = store_dir.resolve()
-    return resolved.with_name(resolved.name + SUFFIX)
+    return beside(store_dir, SUFFIX)
 
 
 def release_scoped(queries: Mapping[str, Query] | None = None) -> list[Query]:
@@ -173,12 +172,8 @@ def process_tabulator() -> Tabulator:
     return _tabulator
 
 
-class KeptAnswers:
+class KeptAnswers(SqliteFile):
     """The SQLite file of kept answers: written by the build, read by the query runner."""
-
-    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
-        self.path = path
-        self._db = connection
 
     @classmethod
     def for_build(cls, path: Path, progress: Callable[[str], None] | None = None) -> KeptAnswers:
@@ -223,21 +218,6 @@ class KeptAnswers:
         except sqlite3.DatabaseError:
             return None
         return cls(path, db)
-
-    def close(self) -> None:
-        """Close the connection (committing nothing: every write commits itself)."""
-        self._db.close()
-
-    def __enter__(self) -> KeptAnswers:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
