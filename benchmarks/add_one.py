@@ -8,8 +8,9 @@ not grow with N. Two different new releases (same generator, another seed) are u
 default first, so that the ``--no-dump`` one does not leave work to the default one.
 
 Run alone: ``python benchmarks/add_one.py --sizes 500,1000`` (builds each store from nothing
-with the default command first, timed too); ``benchmarks/run.py`` calls :func:`add_one` on the
-store its default build made.
+with the default command first, timed too), or ``--store DIR`` to time adding to a store built
+before (10,000 releases take twenty minutes to build; each run adds two releases to it);
+``benchmarks/run.py`` calls :func:`add_one` on the store its default build made.
 """
 
 from __future__ import annotations
@@ -56,16 +57,45 @@ def add_one(store_dir: Path, work: Path, *, seed: int = 8) -> dict[str, float]:
     }
 
 
+def _held(store_dir: Path) -> int:
+    """Release graphs in the store (read in a child: the store is opened read-only there)."""
+    code = (
+        "import pyoxigraph as ox, sys; s = ox.Store.read_only(sys.argv[1]); "
+        "print(sum(1 for g in s.named_graphs() if '/graph/release/' in g.value))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(store_dir)], capture_output=True, text=True, check=True
+    )
+    return int(done.stdout)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="500,1000", help="comma-separated release counts")
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: tmp)")
     parser.add_argument("--out", type=Path, default=None, help="write the rows as JSON here")
+    parser.add_argument(
+        "--store", type=Path, default=None, help="add to this store (built before) instead"
+    )
+    parser.add_argument("--seed", type=int, default=8, help="seed of the new releases")
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         work = Path(tmp)
-        for n in sorted(int(s.replace("_", "")) for s in args.sizes.split(",")):
+        if args.store is not None:
+            held = _held(args.store)
+            rows.append(
+                {
+                    "releases": held,
+                    "build_default_s": None,
+                    **add_one(args.store, work, seed=args.seed),
+                }
+            )
+        for n in (
+            []
+            if args.store is not None
+            else sorted(int(s.replace("_", "")) for s in args.sizes.split(","))
+        ):
             print(f"… {n} releases", file=sys.stderr, flush=True)
             corpus, data = work / "corpus", work / "data"
             shutil.rmtree(corpus, ignore_errors=True)

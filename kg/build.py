@@ -26,6 +26,7 @@ from kg.publish.dumps import check_writable
 from kg.queries.catalogue import Query
 from kg.rdf.corrections import CorrectionRow, CorrectionsResult, read_corrections
 from kg.rdf.ontology import load_ontology_graph
+from kg.store import compaction
 from kg.store.corrections import apply_corrections
 from kg.store.embedded import put_graph_ntriples, release_graph_names, replace_graph, store_at
 from kg.store.graph_versions import forget, remember, token_of
@@ -204,11 +205,13 @@ def _store_and_dump(
         # revised figures for the releases now in the store (kg/rdf/corrections.py)
         tokens.update(_corrections_token(apply_corrections(store, corrections, progress)))
         remember(store_dir, tokens)
-        # compact what the per-release transactions left in many small files: whole-corpus
-        # queries then read far fewer of them (release_timeline at 10,000 releases: 1.2 s ->
-        # 0.7 s, for 15 s of compaction)
-        store.optimize()
         held.append(len(release_graph_names(store)))
+        # compact what the per-release transactions left in many small files (whole-corpus
+        # queries then read far fewer of them), once a tenth of the store was written since
+        # the last time: a full compaction costs 15 s at 10,000 releases
+        compaction.after_writes(
+            store, store_dir, written=len(summaries), held=held[0], progress=progress
+        )
         if dump_dir is not None:
             # TriG, N-Quads, JSON-LD (+ context), Turtle per graph, then void.ttl describing them
             # (only the graphs that changed are serialised again: kg/publish/describe.py)

@@ -176,6 +176,37 @@ def build(
 
 
 @main.command()
+@STORE_OPTION
+@DUMP_DIR_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["nq", "trig", "jsonld"], case_sensitive=False),
+    default=None,
+    help="N-Quads, TriG or JSON-LD (default: from --out's suffix, else nq).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write, complete or not at all (default: standard output).",
+)
+def dump(store_dir: Path, dump_dir: Path | None, fmt: str | None, out: Path | None) -> None:
+    """Write the whole dataset, every named graph, as one N-Quads, TriG or JSON-LD file.
+
+    Assembled from the per-graph pieces the build keeps beside the store (graphs changed
+    since are serialised first), so it costs the time of copying the dataset's bytes; the
+    build itself no longer writes whole-dataset files. `narcokg web` serves the same bytes
+    at /download/narcotics-kg.nq (.trig, .jsonld).
+    """
+    from kg.publish.export import export, format_of
+
+    key = format_of(out, fmt)
+    target = dump_dir or store_dir.parent
+    export(store_dir, target, key=key, out=out, progress=_progress)
+
+
+@main.command()
 @click.argument("ids", nargs=-1, required=True)
 @STORE_OPTION
 @DUMP_DIR_OPTION

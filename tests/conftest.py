@@ -35,9 +35,13 @@ def narcokg(
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store built from the bundled corpus; returns the store folder."""
+    """A store built from the bundled corpus, then exported whole as a user does (``narcokg
+    dump``: TriG, N-Quads and JSON-LD beside it); returns the store folder."""
     work = tmp_path_factory.mktemp("build")
     narcokg("build", "--store", str(work / "store"), cwd=work)
+    for key in ("trig", "nq", "jsonld"):
+        out = work / f"narcotics-kg.{key}"
+        narcokg("dump", "--store", str(work / "store"), "--out", str(out), cwd=work)
     return work / "store"
 
 

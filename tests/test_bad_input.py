@@ -35,7 +35,7 @@ TEXT = (
     "From January to March, Yunnan police cracked 12 drug cases and arrested 15 suspects.\n\n"
     "They seized 3.5 tons of drugs, up 20% year on year.\n"
 )
-DUMPS = ("narcotics-kg.trig", "narcotics-kg.nq")
+DUMPS = ("void.ttl", ".fragments/manifest.json", "narcotics-kg.context.jsonld")
 
 
 # ----------------------------------------------------------------------------------------
@@ -43,9 +43,13 @@ DUMPS = ("narcotics-kg.trig", "narcotics-kg.nq")
 
 
 def snapshot(store: Path) -> tuple[list[str], dict[str, bytes]]:
-    """Every quad of the store (sorted) and the bytes of the dumps beside it."""
+    """Every quad of the store (sorted) and the bytes of the dumps beside it: the description,
+    the pieces' manifest and every per-graph Turtle file."""
     quads = sorted(str(q) for q in ox.Store.read_only(str(store)))
     dumps = {n: (store.parent / n).read_bytes() for n in DUMPS if (store.parent / n).exists()}
+    for path in sorted((store.parent / "graph").rglob("*.ttl")):
+        dumps[path.relative_to(store.parent).as_posix()] = path.read_bytes()
+    assert "void.ttl" in dumps and len(dumps) > len(DUMPS)  # there is something to compare
     return quads, dumps
 
 
@@ -53,9 +57,7 @@ def snapshot(store: Path) -> tuple[list[str], dict[str, bytes]]:
 def store(built: Path, tmp_path: Path) -> Path:
     """A private copy of the bundled-corpus store, with its dumps, in ``tmp_path/data``."""
     data = tmp_path / "data"
-    shutil.copytree(built, data / "store")
-    for name in DUMPS:
-        shutil.copy(built.parent / name, data / name)
+    shutil.copytree(built.parent, data, ignore=shutil.ignore_patterns(".narcokg-*"))
     return data / "store"
 
 

@@ -13,6 +13,8 @@ import pytest
 from rdflib import Dataset, URIRef
 from rdflib.compare import isomorphic
 
+from kg.publish.describe import graph_file
+from kg.resources import corpus_dir
 from kg.store.embedded import graph_names
 from tests.conftest import ROOT, narcokg
 
@@ -30,19 +32,59 @@ def load_trig(path: Path) -> Dataset:
 def test_one_named_graph_per_release_plus_vocabulary(built: Path) -> None:
     store = ox.Store.read_only(str(built))
     # plus the verified corrections of release 000 (kg/rdf/corrections.py)
-    assert set(graph_names(store)) == RELEASES | {f"{G}vocabulary", f"{G}corrections"}
+    names = set(graph_names(store))
+    assert names == RELEASES | {f"{G}vocabulary", f"{G}corrections"}
     dumps = built.parent
-    assert (dumps / "narcotics-kg.trig").stat().st_size > 0
-    assert (dumps / "narcotics-kg.nq").stat().st_size > 0
+    for name in names:
+        assert (dumps / graph_file(name)).stat().st_size > 0, name
+    # the whole-dataset files are `narcokg dump`'s (the fixture ran it), not the build's
+    assert {p.name for p in dumps.glob("narcotics-kg.*")} == {
+        "narcotics-kg.context.jsonld",
+        "narcotics-kg.trig",
+        "narcotics-kg.nq",
+        "narcotics-kg.jsonld",
+    }
+
+
+def test_a_build_writes_no_whole_dataset_file_and_dump_writes_one(tmp_path: Path) -> None:
+    """The build keeps per-graph files and the description; `narcokg dump` writes the whole
+    dataset on demand, to a file or to stdout, with the size the description states."""
+    store = tmp_path / "store"
+    one = corpus_dir() / "000_a69edf0332bcabe2.txt"
+    narcokg("build", str(one), "--store", str(store), cwd=tmp_path)
+    assert not list(tmp_path.glob("narcotics-kg.nq")) and not list(tmp_path.glob("*.trig"))
+    to_stdout = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "dump", "--store", str(store)],
+        cwd=tmp_path,
+        capture_output=True,
+        check=True,
+    )
+    quads = {str(q) for q in ox.parse(to_stdout.stdout, format=ox.RdfFormat.N_QUADS)}
+    assert quads == {str(q) for q in ox.Store.read_only(str(store))}
+    narcokg("dump", "--store", str(store), "--out", str(tmp_path / "kg.trig"), cwd=tmp_path)
+    trig = {str(q) for q in ox.parse(path=str(tmp_path / "kg.trig"), format=ox.RdfFormat.TRIG)}
+    assert trig == quads
+    stated = {
+        t.subject.value.rsplit("/", 1)[1]: int(t.object.value)
+        for t in ox.parse(path=str(tmp_path / "void.ttl"), format=ox.RdfFormat.TURTLE)
+        if t.predicate.value == "http://www.w3.org/ns/dcat#byteSize"
+    }
+    assert stated["narcotics-kg.nq"] == len(to_stdout.stdout)
+    assert stated["narcotics-kg.trig"] == (tmp_path / "kg.trig").stat().st_size
+    bad = narcokg("dump", "--store", str(store), "--out", str(tmp_path / "kg.xml"), check=False)
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == (
+        f"error: {tmp_path / 'kg.xml'}: unknown dump format 'xml'; use one of nq, trig, jsonld "
+        "(--format)"
+    )
 
 
 @pytest.mark.slow
 def test_two_builds_are_isomorphic(built: Path, tmp_path: Path) -> None:
     narcokg("build", "--store", str(tmp_path / "store"), cwd=tmp_path)
-    first, second = (
-        load_trig(built.parent / "narcotics-kg.trig"),
-        load_trig(tmp_path / "narcotics-kg.trig"),
-    )
+    out = tmp_path / "narcotics-kg.trig"
+    narcokg("dump", "--store", str(tmp_path / "store"), "--out", str(out), cwd=tmp_path)
+    first, second = load_trig(built.parent / "narcotics-kg.trig"), load_trig(out)
     for name in RELEASES | {f"{G}vocabulary", f"{G}corrections"}:
         a, b = first.graph(URIRef(name)), second.graph(URIRef(name))
         assert len(a) > 0

@@ -41,7 +41,6 @@ VOCABULARY = f"{G}vocabulary"
 RUNS = 24
 SEED = 8
 RELEASES = 6
-DUMPS = ("narcotics-kg.trig", "narcotics-kg.nq")
 
 State = dict[str, frozenset[str]]
 

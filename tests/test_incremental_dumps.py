@@ -9,9 +9,10 @@ middle of their dumps. After each:
 - the files of the graphs the change did not touch are the very same files (inode, size and
   modification time), so they were not written again; the touched ones were;
 - the dumps agree with the store, checked against the store itself: each per-graph Turtle file
-  has the bytes of ``Store.dump`` of that graph; N-Quads, TriG and JSON-LD hold exactly the
-  store's quads; ``void:triples`` counts each graph's quads; every listed file has its
-  ``dcat:byteSize``;
+  has the bytes of ``Store.dump`` of that graph; the whole-dataset N-Quads, TriG and JSON-LD
+  (assembled from the pieces, as ``narcokg dump`` and ``narcokg web`` do; the build writes
+  none) hold exactly the store's quads; ``void:triples`` counts each graph's quads; every
+  listed file has its ``dcat:byteSize``;
 - they equal a full rebuild (``publish`` into an empty folder): the same bytes for every dump,
   and the same description triples except the per-graph ``dcterms:issued`` and
   ``dcterms:modified``, which say when each graph first appeared and last changed (a full
@@ -21,6 +22,7 @@ middle of their dumps. After each:
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 import signal
 import subprocess
@@ -36,7 +38,8 @@ import kg.build
 import kg.publish.describe as describe
 from kg.build import build, remove
 from kg.namespaces import CORRECTIONS_GRAPH, PREFIXES, VOCABULARY_GRAPH
-from kg.publish.describe import DCTERMS, graph_file, publish
+from kg.publish import whole
+from kg.publish.describe import DCTERMS, graph_file, publish, whole_pieces
 from kg.rdf.corrections import read_corrections
 from kg.rdf.ontology import load_ontology_graph
 from kg.resources import corpus_dir
@@ -94,15 +97,28 @@ def _dates(void: set[str]) -> set[str]:
     }
 
 
+def _whole(dump_dir: Path, key: str) -> bytes:
+    """The whole-dataset dump in format ``key``, from the pieces the manifest lists, after
+    checking each piece has the size recorded for it."""
+    pieces = whole_pieces(dump_dir, key)
+    for path, recorded in pieces:
+        assert path.stat().st_size == recorded, path
+    out = io.BytesIO()
+    whole.write(key, [path for path, _ in pieces], out)
+    return out.getvalue()
+
+
 def _agree(store_dir: Path, dump_dir: Path, tmp: Path) -> set[str]:
     """Check the dumps and description against the store and against a full rebuild; return
     the description's per-graph date triples."""
     store = ox.Store.read_only(str(store_dir))
     quads = {str(q) for q in store}
     graphs = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    assembled = {key: _whole(dump_dir, key) for key in FORMATS}
     for key, fmt in FORMATS.items():
-        parsed = {str(q) for q in ox.parse(path=str(dump_dir / f"narcotics-kg.{key}"), format=fmt)}
+        parsed = {str(q) for q in ox.parse(assembled[key], format=fmt)}
         assert parsed == quads, key
+        assert not (dump_dir / f"narcotics-kg.{key}").exists()  # the build writes none
     ttl_files = {p.relative_to(dump_dir).as_posix() for p in (dump_dir / "graph").rglob("*.ttl")}
     assert ttl_files == {graph_file(g) for g in graphs}
     for g in graphs:
@@ -119,12 +135,16 @@ def _agree(store_dir: Path, dump_dir: Path, tmp: Path) -> set[str]:
     assert len(sizes) == len(graphs) + 3
     for t in sizes:
         rel = t.split(">", 1)[0].split("/distribution/", 1)[1]
-        assert f'"{(dump_dir / rel).stat().st_size}"' in t, rel
+        key = rel.removeprefix("narcotics-kg.")
+        size = len(assembled[key]) if key in FORMATS else (dump_dir / rel).stat().st_size
+        assert f'"{size}"' in t, rel
 
     fresh = tmp / f"fresh-{len(list(tmp.glob('fresh-*')))}"
     publish(store, fresh)
-    for rel in [*(f"narcotics-kg.{k}" for k in FORMATS), "narcotics-kg.context.jsonld"]:
-        assert (fresh / rel).read_bytes() == (dump_dir / rel).read_bytes(), rel
+    for key in FORMATS:
+        assert _whole(fresh, key) == assembled[key], key
+    context = "narcotics-kg.context.jsonld"
+    assert (fresh / context).read_bytes() == (dump_dir / context).read_bytes()
     full = _void(fresh / "void.ttl")
     assert void - _dates(void) == full - _dates(full)
     del store
@@ -159,8 +179,8 @@ def test_each_kind_of_change_rewrites_only_its_graphs_and_the_dumps_agree(
     _agree(store_dir, dump_dir, tmp_path)
     everything = {_release_graph(r) for r in [*bundled, R1, R2]}
 
-    # adding a release: only its files, the vocabulary's (loaded again by every build: new
-    # blank node labels) and the whole-dataset files are written
+    # adding a release: only its files and the vocabulary's (loaded again by every build: new
+    # blank node labels) are written
     _epoch(monkeypatch, DAY2)
     before = _stats(dump_dir)
     build([INVENTED / f"{R3}.txt"], **_dirs(data))
@@ -249,14 +269,14 @@ class _Killed(BaseException):
 
 @pytest.mark.parametrize(
     ("where", "allowed"),
-    [("dump", 1), ("_dump_graph", 1), ("_assemble", 1), ("_write_atomically", 0)],
+    [("dump", 1), ("_dump_graph", 1), ("whole_size", 1), ("_write_atomically", 0)],
 )
 def test_a_dump_interrupted_half_way_is_repaired_by_the_next_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, allowed: int
 ) -> None:
     """Interrupted between a graph's Turtle file and its pieces, after the first graph's
-    files, after the first whole-dataset file, or at the manifest (the last write): the next
-    build brings everything back into agreement."""
+    files, after every graph's files but before the description, or at the JSON-LD context:
+    the next build brings everything back into agreement and leaves no temporary file."""
     data = tmp_path / "data"
     _epoch(monkeypatch, DAY1)
     build([INVENTED / f"{R1}.txt", INVENTED / f"{R2}.txt"], **_dirs(data))
@@ -275,6 +295,14 @@ def test_a_dump_interrupted_half_way_is_repaired_by_the_next_build(
     monkeypatch.setattr(describe, where, real)
     build([INVENTED / f"{R2}.txt"], **_dirs(data))
     _agree(data / "store", data, tmp_path)
+    assert _hidden(data) == []
+
+
+def _hidden(data: Path) -> list[Path]:
+    """Hidden files among the dumps (temporary files, the running-publish marker)."""
+    return [
+        p for p in data.rglob(".*") if p.is_file() and "store" not in p.relative_to(data).parts[0]
+    ]
 
 
 @pytest.mark.slow  # real builds killed with SIGKILL
@@ -314,12 +342,9 @@ def test_sigkill_during_the_dumps_then_a_build_leaves_them_in_agreement(
         process.stderr.close()
         process.wait()
         # a temporary file of a dump left behind: the kill landed while a dump was written
-        mid_dump += any(
-            p.is_file() and p.name.startswith(".") and "store" not in p.relative_to(data).parts
-            for p in data.rglob(".*")
-        )
+        mid_dump += any(p.name != describe.WRITING for p in _hidden(data))
         subprocess.run([*cmd, *versions[run % 2]], check=True, capture_output=True)
-        assert not any(data.glob(".narcotics-kg.*"))  # the next build removed them
+        assert _hidden(data) == []  # the next build removed them
         _agree(data / "store", data, tmp_path)
     assert mid_dump >= 1, "no kill landed inside the dumps"
 

@@ -424,7 +424,8 @@ def test_home_links_the_report_and_every_download(client: TestClient, site: Path
     finally:
         report.unlink()
 
-    downloads = client.app.state.site.current.downloads  # type: ignore[attr-defined]
+    view = client.app.state.site.current  # type: ignore[attr-defined]
+    downloads = [*view.downloads, *view.assembled]
     assert {"narcotics-kg.trig", "narcotics-kg.nq", "void.ttl"} <= set(downloads)
     for rel in downloads:
         href = "/download/" + urllib.parse.quote(rel)

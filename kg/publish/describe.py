@@ -31,7 +31,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +42,8 @@ import pyoxigraph as ox
 from kg.errors import InputError
 from kg.namespaces import NKG, NKGV, PREFIXES, VOCABULARY_GRAPH
 from kg.publish.dumps import atomic_writer, dump
+from kg.publish.whole import DUMP_STEM, WHOLE, jsonld_context, prefix_header
+from kg.publish.whole import size as whole_size
 from kg.store.embedded import graph_names
 from kg.store.graph_versions import read_versions, remember
 
@@ -56,7 +57,6 @@ VCARD = "http://www.w3.org/2006/vcard/ns#"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 DESCRIPTION_GRAPH = f"{NKG}description"
 DESCRIPTION_FILE = "void.ttl"
-DUMP_STEM = "narcotics-kg"
 CONTEXT_FILE = f"{DUMP_STEM}.context.jsonld"
 RIGHTS = (
     "The graph (figures, mentions, links, descriptions) is published under CC BY 4.0. The "
@@ -125,11 +125,6 @@ def sparql_endpoint_url() -> str:
     return deployment_base() + "sparql"
 
 
-def jsonld_context() -> dict[str, object]:
-    """The JSON-LD context of the dumps: the project's prefixes (a term per namespace)."""
-    return {"@context": dict(sorted(PREFIXES.items()))}
-
-
 def graph_file(graph_iri: str) -> str:
     """The Turtle file of one named graph, relative to the dump folder (mirrors its IRI)."""
     if graph_iri.startswith(BASE):
@@ -140,22 +135,6 @@ def graph_file(graph_iri: str) -> str:
 def _write_atomically(path: Path, data: bytes) -> Path:
     with atomic_writer(path) as out:
         out.write(data)
-    return path
-
-
-def write_jsonld(store: ox.Store, path: Path) -> Path:
-    """The whole dataset as one JSON-LD document, its ``@context`` inlined.
-
-    The body is pyoxigraph's streamed JSON-LD (absolute IRIs, one node object per named graph
-    holding that graph's ``@graph``) under ``{"@context": ..., "@graph": [...]}``: valid JSON-LD
-    1.1 whose meaning does not depend on the context, written without holding the dataset in
-    memory; ``narcotics-kg.context.jsonld`` is the same context for compacting it.
-    """
-    with atomic_writer(path) as out:
-        head = json.dumps(jsonld_context(), indent=1)[:-2]  # drop the closing "\n}"
-        out.write(f'{head},\n "@graph": '.encode())
-        store.dump(out, format=ox.RdfFormat.JSON_LD)
-        out.write(b"\n}\n")
     return path
 
 
@@ -224,7 +203,7 @@ DESCRIPTION_PREFIXES = {**PREFIXES, "void": VOID, "dcat": DCAT, "foaf": FOAF, "v
 CACHE_DIR = ".fragments"
 """Per-graph pieces the whole-dataset dumps are assembled from, and their manifest."""
 MANIFEST = "manifest.json"
-WHOLE = ("nq", "trig", "jsonld")
+WRITING = ".writing"
 PIECES = ("nq", "trig", "jsonld")
 HEADER = "# VoID + DCAT description written by `narcokg build` (kg/publish/describe.py).\n"
 
@@ -394,10 +373,6 @@ def _without_prefixes(text: str) -> str:
     return "".join(lines[i:])
 
 
-def _prefix_header(prefixes: dict[str, str]) -> str:
-    return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items())
-
-
 def _stat(path: Path) -> list[int] | None:
     """What says a file is the one written: inode, size, modification time (ns)."""
     try:
@@ -452,29 +427,6 @@ def _dump_graph(store: ox.Store, dump_dir: Path, graph_iri: str) -> dict[str, An
     }
 
 
-def _assemble(dump_dir: Path, names: list[str], key: str) -> Path:
-    """One whole-dataset dump, concatenated from the graphs' pieces (nothing re-serialised)."""
-    path = dump_dir / f"{DUMP_STEM}.{key}"
-    with atomic_writer(path) as out:
-        if key == "trig":
-            out.write(_prefix_header(PREFIXES).encode("utf-8"))
-        elif key == "jsonld":
-            head = json.dumps(jsonld_context(), indent=1)[:-2]  # drop the closing "\n}"
-            out.write(f'{head},\n "@graph": ['.encode())
-        separator = b""
-        for graph_iri in names:
-            with _piece(dump_dir, graph_iri, key).open("rb") as piece:
-                if key == "jsonld":
-                    if not os.fstat(piece.fileno()).st_size:
-                        continue  # an empty graph has no node object
-                    out.write(separator)
-                    separator = b","
-                shutil.copyfileobj(piece, out, 1 << 20)
-        if key == "jsonld":
-            out.write(b"]\n}\n")
-    return path
-
-
 def publish(
     store: ox.Store,
     dump_dir: Path,
@@ -486,14 +438,21 @@ def publish(
 ) -> list[Path]:
     """Bring the dumps and their description up to date with ``store``; return the paths written.
 
-    The files: TriG, N-Quads, JSON-LD (+ context) of the whole dataset, Turtle per named graph,
-    and the description (``void.ttl``). Only the graphs that changed since the last call are
-    serialised again (docs/decisions/20261129-incremental-dumps.md): ``store_dir``'s versions
+    The files: Turtle per named graph, each graph's pieces of the whole-dataset dumps
+    (``.fragments/``), the JSON-LD context and the description (``void.ttl``). Only the graphs
+    that changed since the last call are serialised again
+    (docs/decisions/20261129-incremental-dumps.md): ``store_dir``'s versions
     (kg/store/graph_versions.py) say which version of each graph the store holds, and the
     manifest in ``<dump_dir>/.fragments/`` which version each graph's files hold. A graph
     whose version is unknown is serialised again, and its digest becomes its version. The
-    whole-dataset dumps are the concatenation of the graphs' pieces, in graph order, and the
-    description that of the graphs' cached entries.
+    description is the concatenation of the graphs' cached entries after the dataset's own.
+
+    The whole-dataset dumps (N-Quads, TriG, JSON-LD) are not written here: they are the
+    concatenation of the pieces (kg/publish/whole.py), written on demand by ``narcokg dump``
+    and streamed by ``narcokg web``; the description states their sizes, computed from the
+    pieces (docs/decisions/20261129-whole-dumps-on-demand.md). Whole-dataset files an
+    earlier build wrote into the folder are deleted, since they would no longer follow the
+    store.
 
     ``sparql_endpoint`` defaults to the deployment's (:func:`sparql_endpoint_url`).
 
@@ -502,10 +461,11 @@ def publish(
     """
     endpoint = sparql_endpoint or sparql_endpoint_url()  # a bad NARCOKG_BASE_URL: nothing written
     day = (issued or issued_date()).isoformat()
-    # a killed dump leaves its temporary file (atomic_writer) behind: the big ones go now
+    # a killed dump leaves its temporary files (atomic_writer) behind: they go now
     for pattern in (f".{DUMP_STEM}.*", f".{DESCRIPTION_FILE}.*"):
         for leftover in dump_dir.glob(pattern):
             leftover.unlink(missing_ok=True)
+    _clean_after_kill(dump_dir)
     manifest = _read_manifest(dump_dir)
     old: dict[str, dict[str, Any]] = manifest.get("graphs", {})
     same_site = manifest.get("endpoint") == endpoint and manifest.get("download") == DOWNLOAD_BASE
@@ -554,20 +514,22 @@ def publish(
         for key in ("ttl", *PIECES):
             _file(dump_dir, graph_iri, key).unlink(missing_ok=True)
         changed = True
-    whole: dict[str, list[int] | None] = manifest.get("whole", {})
-    paths = {key: dump_dir / f"{DUMP_STEM}.{key}" for key in WHOLE}
-    stale = changed or any(_stat(paths[k]) != whole.get(k) for k in WHOLE)
-    if stale:
-        for key in WHOLE:
-            wrote(_assemble(dump_dir, names, key))
-        whole = {key: _stat(paths[key]) for key in WHOLE}
+    # whole-dataset files of an earlier build (recorded by it; a user's own are left alone)
+    for key, recorded in manifest.get("whole", {}).items():
+        legacy = dump_dir / f"{DUMP_STEM}.{key}"
+        if key in WHOLE and recorded is not None and _stat(legacy) == recorded:
+            legacy.unlink()
+            progress(f"removed {legacy}: the whole-dataset dumps are written by `narcokg dump`")
+            changed = True
     context = dump_dir / CONTEXT_FILE
     context_bytes = (json.dumps(jsonld_context(), indent=1) + "\n").encode()
     if not context.is_file() or context.read_bytes() != context_bytes:
         wrote(_write_atomically(context, context_bytes))
     void = dump_dir / DESCRIPTION_FILE
-    if stale or not same_site or _stat(void) != manifest.get("void"):
-        sizes = {key: (f"{DUMP_STEM}.{key}", (whole[key] or [0, 0])[1]) for key in WHOLE}
+    if changed or not same_site or _stat(void) != manifest.get("void"):
+        sizes = {
+            key: (f"{DUMP_STEM}.{key}", whole_size(key, _sizes(entries, key))) for key in WHOLE
+        }
         head = dataset_triples(
             total=sum(e["triples"] for e in entries.values()),
             whole=sizes,
@@ -575,7 +537,7 @@ def publish(
             endpoint=endpoint,
         )
         with atomic_writer(void) as out:
-            out.write((HEADER + _prefix_header(DESCRIPTION_PREFIXES)).encode("utf-8"))
+            out.write((HEADER + prefix_header(DESCRIPTION_PREFIXES)).encode("utf-8"))
             out.write(_turtle_block(head).encode("utf-8"))
             for graph_iri in names:
                 out.write(entries[graph_iri]["void"].encode("utf-8"))
@@ -586,12 +548,44 @@ def publish(
         "format": 1,
         "endpoint": endpoint,
         "download": DOWNLOAD_BASE,
-        "whole": whole,
         "void": _stat(void),
         "graphs": entries,
     }
     _write_atomically(dump_dir / CACHE_DIR / MANIFEST, json.dumps(record).encode("utf-8"))
+    (dump_dir / CACHE_DIR / WRITING).unlink(missing_ok=True)
     return written
+
+
+def _sizes(entries: dict[str, dict[str, Any]], key: str) -> list[int]:
+    """The byte sizes of the graphs' ``key`` pieces, in graph order (recorded when written)."""
+    return [(entry["files"][key] or [0, 0])[1] for entry in entries.values()]
+
+
+def _clean_after_kill(dump_dir: Path) -> None:
+    """Delete the temporary files a killed :func:`publish` left among the per-graph files.
+
+    The marker ``.fragments/.writing`` exists while a publish runs, so the walk over every
+    per-graph file (30,000 names at 10,000 releases) happens only after a kill.
+    """
+    marker = dump_dir / CACHE_DIR / WRITING
+    if marker.exists():
+        for folder in (dump_dir / "graph", dump_dir / CACHE_DIR):
+            for leftover in folder.rglob(".*.*"):
+                if leftover.is_file() and leftover != marker:
+                    leftover.unlink(missing_ok=True)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+
+
+def whole_pieces(dump_dir: Path, key: str) -> list[tuple[Path, int]]:
+    """The pieces of the ``key`` whole-dataset dump, in graph order, with the size the
+    manifest recorded for each: what ``narcokg dump`` and ``narcokg web`` concatenate
+    (kg/publish/whole.py). Empty when the folder has no manifest."""
+    graphs: dict[str, dict[str, Any]] = _read_manifest(dump_dir).get("graphs", {})
+    return [
+        (_piece(dump_dir, graph_iri, key), (entry["files"][key] or [0, 0])[1])
+        for graph_iri, entry in graphs.items()
+    ]
 
 
 def _file(dump_dir: Path, graph_iri: str, key: str) -> Path:

@@ -59,19 +59,25 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route
 
 from kg.errors import InputError
 from kg.namespaces import PREFIXES
-from kg.publish import pages
+from kg.publish import pages, whole
 from kg.publish.describe import (
     CONTEXT_FILE,
     DATASET,
     DOWNLOAD_BASE,
-    jsonld_context,
 )
 from kg.publish.webview import ServedView, Views
+from kg.publish.whole import jsonld_context
 from kg.queries.federation import FederationRefused, refuse_federation
 from kg.resources import ontology_dir
 from kg.store.proxy import names_dataset
@@ -708,7 +714,7 @@ def home(request: Request) -> Response:
     view = site.current
     page = pages.index_page(
         view.view,
-        downloads=sorted(view.downloads),
+        downloads=sorted([*view.downloads, *view.assembled]),
         report=(site.dump_dir / REPORT_FILE).is_file(),
     )
     return _html(200, page)
@@ -764,7 +770,16 @@ def download(request: Request) -> Response:
     """A file the dataset description lists (as it was when the current view was taken);
     nothing else of the folder, whatever the path."""
     rel = request.path_params["rel"]
-    target = _site(request).current.downloads.get(rel)
+    view = _site(request).current
+    if rel in view.assembled:  # a whole-dataset dump: its graphs' pieces, one after the other
+        key, pieces = view.assembled[rel]
+        length = whole.size(key, [p.stat().st_size for p in pieces])
+        return StreamingResponse(
+            whole.chunks(key, pieces),
+            media_type=DOWNLOAD_TYPES.get(key, "application/octet-stream"),
+            headers={"Content-Length": str(length)},
+        )
+    target = view.downloads.get(rel)
     if target is None:
         return _not_found(f"no file {rel}")
     media = DOWNLOAD_TYPES.get(target.suffix.lstrip("."), "application/octet-stream")

@@ -8,7 +8,9 @@ beside new query answers and new downloads. So every request is answered from on
   hard links, so it costs neither time nor space), opened read-only for the pages and by each
   query's child process;
 * hard links to the dump files the dataset description (``void.ttl``) lists, taken at the same
-  moment, so ``/download`` serves exactly those files and nothing else of the folder.
+  moment, so ``/download`` serves exactly those files and nothing else of the folder; the
+  whole-dataset dumps, which the build no longer writes, are hard links to every graph's piece
+  (kg/publish/whole.py), streamed one after the other.
 
 A watcher notices a rebuild (``void.ttl`` replaced, or the store's files changed) and takes a
 new view once the build has released the store; requests already running finish on the view
@@ -26,8 +28,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.errors import InputError
 from kg.publish import pages
-from kg.publish.describe import CONTEXT_FILE, DESCRIPTION_FILE, DOWNLOAD_BASE
+from kg.publish.describe import CONTEXT_FILE, DESCRIPTION_FILE, DOWNLOAD_BASE, whole_pieces
+from kg.publish.whole import DUMP_STEM, WHOLE
 from kg.store.serve import snapshot
 
 DCAT_DOWNLOAD = "http://www.w3.org/ns/dcat#downloadURL"
@@ -63,6 +67,8 @@ class ServedView:
     description: list[ox.Triple]
     downloads: dict[str, Path]  # the path under /download/ -> the hard link in the snapshot
     taken: tuple[object, ...]
+    # a whole-dataset dump under /download/ -> (its format, hard links to its pieces in order)
+    assembled: dict[str, tuple[str, list[Path]]] = field(default_factory=dict)
     retired_at: float | None = field(default=None)
 
     @property
@@ -106,13 +112,19 @@ def take(store_dir: Path, dump_dir: Path) -> ServedView:
     try:
         description: list[ox.Triple] = []
         downloads: dict[str, Path] = {}
+        assembled: dict[str, tuple[str, list[Path]]] = {}
         void = dump_dir / DESCRIPTION_FILE
         kept_void = holder / "dumps" / DESCRIPTION_FILE
         if _link(void, kept_void):
             description = [q.triple for q in ox.parse(path=str(kept_void))]
             downloads[DESCRIPTION_FILE] = kept_void
             root = dump_dir.resolve()
-            for rel in sorted(_listed_files(description) | {CONTEXT_FILE}):
+            listed = _listed_files(description)
+            for key in WHOLE:
+                rel = f"{DUMP_STEM}.{key}"
+                if rel in listed:
+                    assembled[rel] = (key, _link_pieces(dump_dir, key, holder / "pieces" / key))
+            for rel in sorted(listed - assembled.keys() | {CONTEXT_FILE}):
                 source = (root / rel).resolve()
                 if root not in source.parents or not source.is_file():
                     continue  # listed but outside the folder, or not there: not served
@@ -125,7 +137,23 @@ def take(store_dir: Path, dump_dir: Path) -> ServedView:
     # the snapshot's own open of the store changed its file names: remember them after it
     after = signature(store_dir, dump_dir)
     taken = after if after[1] == before[1] else before
-    return ServedView(holder, store, pages.View(store), description, downloads, taken)
+    return ServedView(holder, store, pages.View(store), description, downloads, taken, assembled)
+
+
+def _link_pieces(dump_dir: Path, key: str, folder: Path) -> list[Path]:
+    """Hard links, in ``folder``, to the pieces of the ``key`` whole-dataset dump, in order.
+
+    A piece whose size is not the one recorded with the description (a build writing right
+    now) makes the view fail, to be taken again once the build is done.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    links = []
+    for i, (source, recorded) in enumerate(whole_pieces(dump_dir, key)):
+        target = folder / str(i)
+        if not _link(source, target) or target.stat().st_size != recorded:
+            raise InputError(source, "changed while the view was taken")
+        links.append(target)
+    return links
 
 
 class Views:

@@ -213,15 +213,16 @@ class _Stated:
     end: int
 
 
+# The release and its graph are written into each query as IRIs (ox.NamedNode checks them),
+# not passed as substitutions: pyoxigraph 0.5 applies substitutions after evaluating the whole
+# query, which read every release graph of the store for each correction row.
+
+
 def _release_text(store: ox.Store, release_id: str) -> str | None:
-    q = """SELECT ?text ?r ?g WHERE { GRAPH ?g { ?r <https://schema.org/text> ?text } }"""
-    solutions = store.query(
-        q,
-        substitutions={
-            ox.Variable("r"): ox.NamedNode(release_iri(release_id)),
-            ox.Variable("g"): ox.NamedNode(f"{NKG}release/{release_id}"),
-        },
-    )
+    release = ox.NamedNode(release_iri(release_id))
+    graph = ox.NamedNode(f"{NKG}release/{release_id}")
+    q = f"SELECT ?text WHERE {{ GRAPH {graph} {{ {release} <https://schema.org/text> ?text }} }}"
+    solutions = store.query(q)
     assert isinstance(solutions, ox.QuerySolutions)
     for sol in solutions:
         text = sol["text"]
@@ -230,16 +231,16 @@ def _release_text(store: ox.Store, release_id: str) -> str | None:
 
 
 def _stated_figures(store: ox.Store, release_id: str) -> list[_Stated]:
+    graph = ox.NamedNode(f"{NKG}release/{release_id}")
     q = """
     PREFIX nko: <https://w3id.org/narcotics-kg/ontology#>
     PREFIX oa: <http://www.w3.org/ns/oa#>
-    SELECT ?f ?s ?e ?g WHERE { GRAPH ?g {
+    SELECT ?f ?s ?e WHERE { GRAPH $graph {
         ?f a nko:Figure ; nko:statedAt ?span .
         ?span oa:hasSelector ?pos . ?pos a oa:TextPositionSelector ; oa:start ?s ; oa:end ?e .
-    } }"""
-    graph = ox.NamedNode(f"{NKG}release/{release_id}")
+    } }""".replace("$graph", str(graph))
     out = []
-    for sol in store.query(q, substitutions={ox.Variable("g"): graph}):  # type: ignore[union-attr]
+    for sol in store.query(q):  # type: ignore[union-attr]
         out.append(_Stated(sol["f"].value, int(sol["s"].value), int(sol["e"].value)))
     return sorted(out, key=lambda f: (f.start, f.end))
 
@@ -291,19 +292,14 @@ def _copy_description(store: ox.Store, stated: str, graph: str) -> list[tuple[ox
     """The stated figure's dimension values and kept attributes, as (predicate, object)."""
     q = """
     PREFIX qb: <http://purl.org/linked-data/cube#>
-    SELECT DISTINCT ?p ?o ?f ?g WHERE {
+    SELECT DISTINCT ?p ?o WHERE {
       { GRAPH <https://w3id.org/narcotics-kg/graph/vocabulary> {
           ?dsd qb:component/qb:dimension ?p } }
       UNION { VALUES ?p { %s } }
-      GRAPH ?g { ?f ?p ?o }
+      GRAPH $graph { $figure ?p ?o }
     }""".replace("%s", " ".join(f"<{p}>" for p in _COPIED))
-    sols = store.query(
-        q,
-        substitutions={
-            ox.Variable("f"): ox.NamedNode(stated),
-            ox.Variable("g"): ox.NamedNode(graph),
-        },
-    )
+    q = q.replace("$graph", str(ox.NamedNode(graph))).replace("$figure", str(ox.NamedNode(stated)))
+    sols = store.query(q)
     return [(s["p"], s["o"]) for s in sols]  # type: ignore[union-attr]
 
 
@@ -315,14 +311,10 @@ def _area_group(
     revision, so that the corrections graph's areas are in the code list too (IC-19)."""
     q = """
     PREFIX nko: <https://w3id.org/narcotics-kg/ontology#>
-    SELECT ?a ?p ?o ?f ?g WHERE { GRAPH ?g { ?f nko:refArea ?a . ?a a nko:AreaGroup ; ?p ?o } }"""
-    sols = store.query(
-        q,
-        substitutions={
-            ox.Variable("f"): ox.NamedNode(stated),
-            ox.Variable("g"): ox.NamedNode(graph),
-        },
-    )
+    SELECT ?a ?p ?o WHERE { GRAPH $graph {
+      $figure nko:refArea ?a . ?a a nko:AreaGroup ; ?p ?o } }"""
+    q = q.replace("$graph", str(ox.NamedNode(graph))).replace("$figure", str(ox.NamedNode(stated)))
+    sols = store.query(q)
     return [(s["a"], s["p"], s["o"]) for s in sols]  # type: ignore[union-attr]
 
 
