@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from kg.errors import OutputError
@@ -28,19 +29,29 @@ from kg.rdf.corrections import CorrectionRow, CorrectionsResult, read_correction
 from kg.rdf.ontology import load_ontology_graph
 from kg.store import compaction
 from kg.store.corrections import apply_corrections
-from kg.store.embedded import put_graph_ntriples, release_graph_names, replace_graph, store_at
+from kg.store.embedded import (
+    ATOMIC_LOAD_QUADS,
+    load_new_graphs,
+    put_graph_ntriples,
+    release_graph_names,
+    replace_graph,
+    store_at,
+)
 from kg.store.graph_versions import forget, remember, token_of
 from kg.store.kept_answers import (
-    Kept,
     KeptAnswers,
     answers_path,
     process_tabulator,
     vocabulary_digest,
 )
-from kg.store.parallel import map_releases, process_extractor
+from kg.store.parallel import MappedRelease, map_releases, process_extractor
 from kg.text.corpus import Release, iter_releases
 
 Progress = Callable[[str], None]
+BULK_MIN_GRAPHS = 8
+"""New release graphs are bulk-loaded (one atomic ingestion per batch) from this many on."""
+BULK_MAX_GRAPHS = 32
+"""At most this many release graphs per bulk load (and half of ATOMIC_LOAD_QUADS quads)."""
 
 
 @dataclass(frozen=True)
@@ -179,13 +190,9 @@ def _store_and_dump(
         tokens = {str(VOCABULARY_GRAPH): token_of(b"_:")}  # blank nodes: new labels every load
         progress(f"stored vocabulary graph: {len(ontology)} triples")
         kept.prepare(vocabulary_digest(store), scoped)
-        stored: Kept | None = None
-        for m in map_releases(releases, jobs=jobs, progress=progress):
-            # forget, store, keep: a crash between leaves the release missing, never stale
-            kept.record(stored, m.id)
-            put_graph_ntriples(store, m.graph, m.ntriples)
+
+        def landed(m: MappedRelease) -> None:
             tokens[m.graph] = token_of(m.ntriples)
-            stored = (m.id, m.graph, m.answers)
             summaries.append(
                 ReleaseSummary(
                     id=m.id,
@@ -198,7 +205,43 @@ def _store_and_dump(
                 )
             )
             progress(f"stored {m.graph}: {m.triples} triples")
-        kept.record(stored, None)
+
+        def land(batch: list[MappedRelease]) -> None:
+            """Store release graphs the store does not hold: a batch in one atomic bulk load,
+            a few one transaction each (the bulk loader costs more below eight graphs).
+            Kept answers: forgotten before, kept after, so a kill leaves them missing."""
+            if len(batch) < BULK_MIN_GRAPHS:
+                for m in batch:
+                    replace_one(m)
+                return
+            kept.record_many([], [m.id for m in batch])
+            load_new_graphs(store, [(m.graph, m.ntriples) for m in batch])
+            kept.record_many([(m.id, m.graph, m.answers) for m in batch], [])
+            for m in batch:
+                landed(m)
+
+        def replace_one(m: MappedRelease) -> None:
+            """One release graph in its own transaction (a rebuilt one is replaced)."""
+            kept.record(None, m.id)
+            put_graph_ntriples(store, m.graph, m.ntriples)
+            kept.record((m.id, m.graph, m.answers), None)
+            landed(m)
+
+        pending: list[MappedRelease] = []
+        for m in map_releases(releases, jobs=jobs, progress=progress):
+            held_before = store.contains_named_graph(ox.NamedNode(m.graph))
+            if held_before or any(p.graph == m.graph for p in pending):
+                land(pending)  # in input order: what came before lands first
+                pending = []
+                replace_one(m)
+                continue
+            pending.append(m)
+            if len(pending) >= BULK_MAX_GRAPHS or sum(p.triples for p in pending) >= (
+                ATOMIC_LOAD_QUADS // 2
+            ):
+                land(pending)
+                pending = []
+        land(pending)
         progress(
             f"kept answers of {len(scoped)} queries for {len(summaries)} releases: {kept.path}"
         )

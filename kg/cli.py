@@ -183,7 +183,7 @@ def build(
     "fmt",
     type=click.Choice(["nq", "trig", "jsonld"], case_sensitive=False),
     default=None,
-    help="N-Quads, TriG or JSON-LD (default: from --out's suffix, else nq).",
+    help="N-Quads, TriG or JSON-LD (default: from --out's suffix; nq without one).",
 )
 @click.option(
     "--out",

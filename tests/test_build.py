@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -179,3 +181,19 @@ def test_commands_on_a_missing_store_fail_clearly(tmp_path: Path) -> None:
     result = narcokg("figures", "--store", str(tmp_path / "nothing"), check=False)
     assert result.returncode == 2
     assert "no store here" in result.stderr
+
+
+def test_dump_into_a_named_pipe_writes_through_it(built: Path, tmp_path: Path) -> None:
+    """``--out`` naming a pipe (or /dev/null) writes into it instead of replacing it by a file,
+    so a loader reading the pipe gets the dataset."""
+    fifo = tmp_path / "to-loader"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    work = tmp_path / "copy"
+    shutil.copytree(built.parent, work, ignore=shutil.ignore_patterns(".narcokg-*"))
+    narcokg("dump", "--store", str(work / "store"), "--out", str(fifo))
+    reader.join(timeout=60)
+    assert fifo.is_fifo()
+    assert got == [(work / "narcotics-kg.nq").read_bytes()]  # what the fixture's dump wrote

@@ -44,20 +44,36 @@ def ends_with_phrase(before: str, phrases: Sequence[str]) -> str | None:
     Returns:
         The phrase as listed (not as written in the text), or None.
     """
-    lowered, reach = _lowered(tuple(phrases))
+    every, by_last, reach = _lowered(tuple(phrases))
     stripped = before.rstrip()
     # only the end can hold a phrase and the character before it: lower-case no more
     low = stripped[-reach:].lower()
     whole = len(stripped) <= reach  # nothing before what was lower-cased
-    for phrase, p in zip(phrases, lowered, strict=True):  # longest first
+    candidates = every if by_last is None else by_last.get(low[-1:], ())
+    for phrase, p in candidates:  # longest first
         if low.endswith(p) and ((whole and len(low) == len(p)) or not low[-len(p) - 1].isalnum()):
             return phrase
     return None
 
 
+Phrases = tuple[tuple[str, str], ...]
+"""Cue phrases as listed and in lower case, in their order."""
+
+
 @cache
-def _lowered(phrases: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
-    """``phrases`` in lower case, and how far from the end of a text one of them can start
-    (with the character before it): worked out once per list of phrases."""
-    lowered = tuple(p.lower() for p in phrases)
-    return lowered, max((len(p) for p in lowered), default=0) + 1
+def _lowered(phrases: tuple[str, ...]) -> tuple[Phrases, dict[str, Phrases] | None, int]:
+    """``phrases`` with their lower case, the same grouped by their last character (None when
+    one is empty: it ends every text), and how far from the end of a text one of them can
+    start (with the character before it): worked out once per list of phrases.
+
+    Why the grouping: a text can only end with a phrase that ends with its last character, so
+    only those are tried, in the same order; the stages ask this for every number.
+    """
+    every = tuple((phrase, phrase.lower()) for phrase in phrases)
+    reach = max((len(p) for _, p in every), default=0) + 1
+    if not all(p for _, p in every):
+        return every, None, reach
+    by_last: dict[str, Phrases] = {}
+    for pair in every:
+        by_last[pair[1][-1]] = (*by_last.get(pair[1][-1], ()), pair)
+    return every, by_last, reach

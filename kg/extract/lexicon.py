@@ -22,6 +22,7 @@ import yaml
 from kg.errors import InputError
 from kg.namespaces import expand
 from kg.resources import mappings_dir
+from kg.text import yamldata
 
 _KNOWN_KEYS = {
     "id", "label", "aliases", "definition", "notation", "wikidata", "broader", "annual",
@@ -152,7 +153,7 @@ def _entry(path: Path, scheme: Scheme, raw: Any, index: int) -> Entry:
 
 def _read(path: Path) -> tuple[Scheme, list[Entry]]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yamldata.safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
         raise InputError(path, f"not UTF-8 at byte {exc.start}") from exc
     except yaml.YAMLError as exc:
@@ -250,9 +251,59 @@ class Lexicon:
         if not table:
             return None, table, []
         names = sorted(table, key=lambda n: (-len(n), n))
-        alternation = "|".join(_alias_pattern(n) for n in names)
+        alternation = _alternation([_alias_pattern(n) for n in names])
         gaps = [(re.compile(_alias_pattern(n), re.IGNORECASE), table[n]) for n in names if GAP in n]
         return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE), table, gaps
+
+
+_QUOTE_HEADS = ('["“”]', "['’]")
+"""The quote classes :func:`_literal_pattern` writes for straight or curly quotes."""
+
+
+def _head(pattern: str) -> str | None:
+    """The piece of ``pattern`` (an :func:`_alias_pattern`) that matches its first character
+    and consumes exactly one: one ASCII character other than a quote (as :func:`re.escape`
+    writes it) or a quote class. None when the pattern starts otherwise."""
+    for quotes in _QUOTE_HEADS:
+        if pattern.startswith(quotes):
+            return quotes
+    first = pattern[:1]
+    if first == "\\":
+        char = pattern[1:2]
+        return pattern[:2] if char.isascii() and re.escape(char) == "\\" + char else None
+    if first.isascii() and first not in "\"'" and re.escape(first) == first:
+        return first
+    return None
+
+
+def _alternation(patterns: list[str]) -> str:
+    """``"|".join(patterns)``, as a regex that matches exactly what that one matches, grouped
+    by the first character of each name: ``a(?:lpha|nt)|b(?:eta)``.
+
+    Why: Python's regex engine tries every branch of an alternation at every position of the
+    text, and a case-insensitive branch is entered even when its first letter differs; 750
+    names made the lexicon most of the cost of extracting a release. Grouped, a position
+    enters one branch per first character (about 30), then only the names that start there.
+
+    Why it is the same regex: an alternation picks, at the leftmost position where any branch
+    matches, the first branch in order that matches. Two different ASCII characters (letters
+    ignoring case, digits, punctuation) or quote classes never match the same character, so
+    branches with different heads never compete for a position, and their order does not
+    matter; branches with the same head keep their order inside their group, and a head that
+    consumes exactly one character can be factored out of them. A name whose first piece is
+    anything else (a non-ASCII letter, whose case folding this does not reason about) leaves
+    the alternation as it is.
+    """
+    groups: dict[str, list[str]] = {}
+    for pattern in patterns:
+        head = _head(pattern)
+        if head is None:
+            return "|".join(patterns)
+        groups.setdefault(head.lower(), []).append(pattern)
+    return "|".join(
+        f"{group[0][: len(head)]}(?:{'|'.join(p[len(head) :] for p in group)})"
+        for head, group in groups.items()
+    )
 
 
 def _normalise(name: str) -> str:

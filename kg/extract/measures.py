@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,8 @@ import yaml
 from kg.errors import InputError
 from kg.namespaces import expand
 from kg.resources import mappings_dir
+from kg.text import yamldata
+from kg.text.prefilter import Prefilter
 
 
 @dataclass(frozen=True)
@@ -78,13 +80,19 @@ class NonFigureRules:
     duration_figure_nouns: re.Pattern[str] | None = None
     """Matched right after a hyphenated duration ("-month campaign"): then it is a figure."""
 
+    @cached_property
+    def spans_prefilter(self) -> Prefilter:
+        """Which :attr:`spans` patterns a text may hold (kg/text/prefilter.py), worked out
+        once: a release holds the words of few of the phone, page or threshold shapes."""
+        return Prefilter(pattern for _, pattern in self.spans)
+
 
 def load_non_figures(path: Path) -> NonFigureRules:
     """Read and compile ``nonfigures.yaml``; no file means no rules (a minimal vocabulary)."""
     if not path.exists():
         return NonFigureRules()
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yamldata.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
         raise InputError(path, f"line {line}: {exc.problem}") from exc
@@ -169,7 +177,7 @@ def load_measures(path: Path | None = None) -> MeasureBook:
     """Read and compile ``measures.yaml`` (default: the shipped one)."""
     path = path or mappings_dir() / "measures.yaml"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yamldata.safe_load(path.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
         raise InputError(path, f"line {line}: {exc.problem}") from exc

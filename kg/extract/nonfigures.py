@@ -68,8 +68,12 @@ class NonFigures:
         named = [(m.start, m.end) for m in mentions]
         self._names = SpanIndex(quoted + named)
         shapes_see = blank_long_runs(text)  # (no long run of digits is a number)
+        runnable = self._rules.spans_prefilter.runnable(shapes_see)
         shaped = [
-            m.span() for _, pattern in self._rules.spans for m in pattern.finditer(shapes_see)
+            m.span()
+            for (_, pattern), may_match in zip(self._rules.spans, runnable, strict=True)
+            if may_match  # skipped only when it cannot match (kg/text/prefilter.py)
+            for m in pattern.finditer(shapes_see)
         ]
         phrases = period_phrase_spans(text) if period_phrases is None else list(period_phrases)
         self._dates = SpanIndex(date_spans(text) + phrases + shaped)

@@ -29,11 +29,12 @@ def _quiet(_: str) -> None:
 
 
 def format_of(out: Path | None, fmt: str | None) -> str:
-    """The dump's format: ``fmt`` when given, else ``out``'s suffix, else N-Quads (the one
-    format that can be split, streamed and concatenated line by line)."""
+    """The dump's format: ``fmt`` when given, else ``out``'s suffix, else (no file, or a name
+    without a suffix such as a named pipe) N-Quads, the one format that can be split,
+    streamed and concatenated line by line."""
     if fmt is not None:
         key = fmt.lower()
-    elif out is not None:
+    elif out is not None and out.suffix:
         key = out.suffix.lstrip(".").lower()
     else:
         key = "nq"
@@ -70,12 +71,19 @@ def export(
             if path.stat().st_size != recorded:  # a piece replaced behind the manifest's back
                 raise InputError(path, "changed since it was recorded; run `narcokg dump` again")
         paths = [path for path, _ in pieces]
+        if out is not None and out.exists() and not out.is_file():
+            # a device or a pipe (/dev/null, a FIFO a loader reads): written into, since
+            # replacing it by a regular file would break whoever reads it
+            with out.open("wb") as device:
+                size = write(key, paths, device)
+            progress(f"wrote {out}: {size:,} bytes, {len(paths)} graphs")
+            return size
         if out is not None:
             with atomic_writer(out) as target:
                 size = write(key, paths, target)
             progress(f"wrote {out}: {size:,} bytes, {len(paths)} graphs")
             return size
-        target = stream if stream is not None else sys.stdout.buffer
-        size = write(key, paths, target)
-        target.flush()
+        into: BinaryIO = stream if stream is not None else sys.stdout.buffer
+        size = write(key, paths, into)
+        into.flush()
         return size

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from rdflib import OWL, RDF, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, SKOS
@@ -47,6 +47,87 @@ DATASET = NKGV["dataset/figures"]
 UNPARSED_DATASET = NKGV["dataset/unparsed-figures"]
 """Malformed figures (no value) are observations of their own data set (RDF Data Cube IC-14)."""
 QUOTE_CONTEXT = 32
+
+# The terms every release graph repeats, made once. Why: an rdflib namespace attribute
+# (``OA.hasSelector``) builds and checks a new URIRef on each access, and the mapper wrote about
+# 1,900 of them per release; equal terms are equal whichever object holds them, so the triples
+# are the same.
+_TYPE = RDF.type
+_OA_SPECIFIC_RESOURCE, _OA_HAS_SOURCE, _OA_HAS_SELECTOR = (
+    OA.SpecificResource,
+    OA.hasSource,
+    OA.hasSelector,
+)
+_OA_POSITION, _OA_QUOTE = OA.TextPositionSelector, OA.TextQuoteSelector
+_OA_START, _OA_END, _OA_EXACT, _OA_PREFIX, _OA_SUFFIX = (
+    OA.start,
+    OA.end,
+    OA.exact,
+    OA.prefix,
+    OA.suffix,
+)
+_OA_ANNOTATION, _OA_MOTIVATED_BY, _OA_IDENTIFYING = OA.Annotation, OA.motivatedBy, OA.identifying
+_OA_HAS_BODY, _OA_HAS_TARGET = OA.hasBody, OA.hasTarget
+_TIME_INTERVAL, _TIME_INSTANT, _TIME_IN_XSD_DATE = TIME.Interval, TIME.Instant, TIME.inXSDDate
+_TIME_BOUNDS = (TIME.hasBeginning, TIME.hasEnd)
+_CALENDAR_YEAR, _YEAR_TO_DATE, _SAME_AS = NKO.CalendarYear, NKO.YearToDate, OWL.sameAs
+_NKO = {
+    name: NKO[name]
+    for name in (
+        "Figure", "indicator", "refArea", "refPeriod", "operation", "offence", "substance",
+        "statedIn", "statedAt", "unparsedValue", "value", "qualifier", "status", "statusReason",
+        "verbatim", "periodPhrase", "inSentence", "changeOf", "direction", "signedChange",
+        "partOf", "locality", "agency", "sumRole", "within", "Mention", "mentionType",
+        "Release", "sha256", "characterCount", "Sentence", "paragraphIndex", "sentenceIndex",
+    )
+}  # fmt: skip
+_QB_OBSERVATION, _QB_DATA_SET, _QB_MEASURE_TYPE = QB.Observation, QB.dataSet, QB.measureType
+_UNIT_MEASURE = SDMX_ATT.unitMeasure
+_DERIVED_FROM, _PROV_ENTITY = PROV.wasDerivedFrom, PROV.Entity
+_NON_NEGATIVE_INTEGER, _DECIMAL, _DATE = XSD.nonNegativeInteger, XSD.decimal, XSD.date
+
+
+@lru_cache(maxsize=1 << 16)
+def _count(n: int) -> Literal:
+    """An offset or index as an ``xsd:nonNegativeInteger`` (made once per value: the same
+    offsets recur across a release's spans and sentences, and building a typed literal costs
+    as much as writing ten triples)."""
+    return Literal(n, datatype=_NON_NEGATIVE_INTEGER)
+
+
+@lru_cache(maxsize=1 << 12)
+def _decimal(lexical: str) -> Literal:
+    """A value as an ``xsd:decimal``, made once per lexical form."""
+    return Literal(lexical, datatype=_DECIMAL)
+
+
+@lru_cache(maxsize=1 << 12)
+def _coded_term(kind: str, code: str) -> URIRef:
+    """``nkgv:<kind>/<code>`` (a qualifier, status, direction or sum role), made once."""
+    return NKGV[f"{kind}/{code}"]
+
+
+@lru_cache(maxsize=1 << 12)
+def _period_terms(
+    start: str | None, end: str | None
+) -> tuple[URIRef, tuple[URIRef, ...], tuple[tuple[URIRef, URIRef, Literal], ...]]:
+    """The terms :func:`_period` writes for an interval: its IRI, its extra types (with the
+    calendar year it is the same as) and each stated bound's property, instant and date.
+    Why cached: a release states a handful of periods for dozens of figures."""
+    iri = URIRef(period_iri(start, end))
+    year = calendar_year(start, end)
+    if year is not None:
+        extra: tuple[URIRef, ...] = (_CALENDAR_YEAR, URIRef(calendar_year_iri(year)))
+    elif year_to_date(start, end):
+        extra = (_YEAR_TO_DATE,)
+    else:
+        extra = ()
+    bounds = tuple(
+        (prop, URIRef(instant_iri(day)), Literal(day, datatype=_DATE))
+        for prop, day in zip(_TIME_BOUNDS, (start, end), strict=True)
+        if day
+    )
+    return iri, extra, bounds
 
 
 @cache
@@ -139,39 +220,38 @@ def _bind(graph: Graph) -> None:
         graph.bind(prefix, ns, override=True)
 
 
-def _span(g: Graph, rid: str, text: str, start: int, end: int) -> URIRef:
+def _span(g: Graph, rid: str, rel: URIRef, text: str, start: int, end: int) -> URIRef:
+    """The span ``start:end`` of the release ``rid`` (IRI ``rel``) and its two selectors."""
     span = URIRef(span_iri(rid, start, end))
     pos, quote = URIRef(f"{span}/position"), URIRef(f"{span}/quote")
-    g.add((span, RDF.type, OA.SpecificResource))
-    g.add((span, OA.hasSource, URIRef(release_iri(rid))))
-    g.add((span, OA.hasSelector, pos))
-    g.add((span, OA.hasSelector, quote))
-    g.add((pos, RDF.type, OA.TextPositionSelector))
-    g.add((pos, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)))
-    g.add((pos, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)))
-    g.add((quote, RDF.type, OA.TextQuoteSelector))
-    g.add((quote, OA.exact, Literal(text[start:end])))
-    g.add((quote, OA.prefix, Literal(text[max(0, start - QUOTE_CONTEXT) : start])))
-    g.add((quote, OA.suffix, Literal(text[end : end + QUOTE_CONTEXT])))
+    add = g.add
+    add((span, _TYPE, _OA_SPECIFIC_RESOURCE))
+    add((span, _OA_HAS_SOURCE, rel))
+    add((span, _OA_HAS_SELECTOR, pos))
+    add((span, _OA_HAS_SELECTOR, quote))
+    add((pos, _TYPE, _OA_POSITION))
+    add((pos, _OA_START, _count(start)))
+    add((pos, _OA_END, _count(end)))
+    add((quote, _TYPE, _OA_QUOTE))
+    add((quote, _OA_EXACT, Literal(text[start:end])))
+    add((quote, _OA_PREFIX, Literal(text[max(0, start - QUOTE_CONTEXT) : start])))
+    add((quote, _OA_SUFFIX, Literal(text[end : end + QUOTE_CONTEXT])))
     return span
 
 
 def _period(g: Graph, period: Period) -> URIRef:
-    iri = URIRef(period_iri(period.start, period.end))
-    g.add((iri, RDF.type, TIME.Interval))
-    year = calendar_year(period.start, period.end)
-    if year is not None:
+    iri, extra, bounds = _period_terms(period.start, period.end)
+    g.add((iri, _TYPE, _TIME_INTERVAL))
+    if len(extra) == 2:
         # the standard interval IRI Data Cube users key years on (docs/model.md "Periods")
-        g.add((iri, RDF.type, NKO.CalendarYear))
-        g.add((iri, OWL.sameAs, URIRef(calendar_year_iri(year))))
-    elif year_to_date(period.start, period.end):
-        g.add((iri, RDF.type, NKO.YearToDate))
-    for prop, day in ((TIME.hasBeginning, period.start), (TIME.hasEnd, period.end)):
-        if day:
-            instant = URIRef(instant_iri(day))
-            g.add((iri, prop, instant))
-            g.add((instant, RDF.type, TIME.Instant))
-            g.add((instant, TIME.inXSDDate, Literal(day, datatype=XSD.date)))
+        g.add((iri, _TYPE, extra[0]))
+        g.add((iri, _SAME_AS, extra[1]))
+    elif extra:
+        g.add((iri, _TYPE, extra[0]))
+    for prop, instant, date in bounds:
+        g.add((iri, prop, instant))
+        g.add((instant, _TYPE, _TIME_INSTANT))
+        g.add((instant, _TIME_IN_XSD_DATE, date))
     return iri
 
 
@@ -232,71 +312,99 @@ def signed_change(value: Decimal | None, direction: str | None) -> Decimal | Non
     return -value if direction == "down" else value
 
 
-def _figure(g: Graph, ex: Extraction, f: Figure, role: Role) -> None:
-    rid, text = ex.release.id, ex.release.text
-    fig = URIRef(figure_iri(rid, f.start, f.end))
-    span = _span(g, rid, text, f.start, f.end)
-    g.add((fig, RDF.type, NKO.Figure))
-    g.add((fig, RDF.type, QB.Observation))
-    g.add((fig, QB.dataSet, DATASET if f.value is not None else UNPARSED_DATASET))
-    g.add((fig, NKO.indicator, URIRef(f.indicator)))
+class _Release:
+    """What every triple of one release graph shares: its id, text and IRI, and the sentence
+    IRIs already made (each figure and mention points at its sentence)."""
+
+    def __init__(self, ex: Extraction) -> None:
+        self.id = ex.release.id
+        self.text = ex.release.text
+        self.iri = URIRef(release_iri(self.id))
+        self._sentences: dict[tuple[int, int], URIRef] = {}
+
+    def sentence(self, start: int, end: int) -> URIRef:
+        """The IRI of the sentence at ``start:end`` (:func:`kg.namespaces.sentence_iri`)."""
+        iri = self._sentences.get((start, end))
+        if iri is None:
+            iri = self._sentences[(start, end)] = URIRef(sentence_iri(self.id, start, end))
+        return iri
+
+    def figure(self, start: int, end: int) -> URIRef:
+        """The IRI of the figure at ``start:end`` (:func:`kg.namespaces.figure_iri`)."""
+        return URIRef(figure_iri(self.id, start, end))
+
+
+def _figure(g: Graph, r: _Release, f: Figure, role: Role) -> None:
+    fig = r.figure(f.start, f.end)
+    span = _span(g, r.id, r.iri, r.text, f.start, f.end)
+    add, nko = g.add, _NKO
+    add((fig, _TYPE, nko["Figure"]))
+    add((fig, _TYPE, _QB_OBSERVATION))
+    add((fig, _QB_DATA_SET, DATASET if f.value is not None else UNPARSED_DATASET))
+    add((fig, nko["indicator"], URIRef(f.indicator)))
     if f.areas:
-        g.add((fig, NKO.refArea, area_group(g, f.areas)))
-    g.add((fig, NKO.refPeriod, _period(g, f.period)))
-    g.add((fig, NKO.operation, _coded(f.operation)))
-    g.add((fig, NKO.offence, _coded(f.offence)))
-    g.add((fig, NKO.substance, _coded(f.substance)))
-    g.add((fig, NKO.statedIn, URIRef(release_iri(rid))))
-    g.add((fig, NKO.statedAt, span))
+        add((fig, nko["refArea"], area_group(g, f.areas)))
+    add((fig, nko["refPeriod"], _period(g, f.period)))
+    add((fig, nko["operation"], _coded(f.operation)))
+    add((fig, nko["offence"], _coded(f.offence)))
+    add((fig, nko["substance"], _coded(f.substance)))
+    add((fig, nko["statedIn"], r.iri))
+    add((fig, nko["statedAt"], span))
     if f.value is None:
-        g.add((fig, QB.measureType, NKO.unparsedValue))
-        g.add((fig, NKO.unparsedValue, Literal(f.verbatim)))
+        add((fig, _QB_MEASURE_TYPE, nko["unparsedValue"]))
+        add((fig, nko["unparsedValue"], Literal(f.verbatim)))
     else:
-        g.add((fig, QB.measureType, NKO.value))
-        g.add((fig, NKO.value, Literal(format_decimal(f.value), datatype=XSD.decimal)))
-    g.add((fig, SDMX_ATT.unitMeasure, unit_iri(f.unit)))
-    g.add((fig, NKO.qualifier, NKGV[f"qualifier/{f.qualifier}"]))
-    g.add((fig, NKO.status, NKGV[f"status/{f.status.value}"]))
+        add((fig, _QB_MEASURE_TYPE, nko["value"]))
+        add((fig, nko["value"], _decimal(format_decimal(f.value))))
+    add((fig, _UNIT_MEASURE, unit_iri(f.unit)))
+    add((fig, nko["qualifier"], _coded_term("qualifier", f.qualifier)))
+    add((fig, nko["status"], _coded_term("status", f.status.value)))
     if f.reason and f.status is not Status.STATED:
-        g.add((fig, NKO.statusReason, Literal(f.reason)))
-    g.add((fig, NKO.verbatim, Literal(f.verbatim)))
+        add((fig, nko["statusReason"], Literal(f.reason)))
+    add((fig, nko["verbatim"], Literal(f.verbatim)))
     if f.period.phrase_start >= 0 or f.period.phrase:
-        g.add((fig, NKO.periodPhrase, Literal(f.period.phrase)))
+        add((fig, nko["periodPhrase"], Literal(f.period.phrase)))
     s = f.sentence
-    g.add((fig, NKO.inSentence, URIRef(sentence_iri(rid, s.start, s.end))))
-    g.add((fig, PROV.wasDerivedFrom, URIRef(release_iri(rid))))
+    add((fig, nko["inSentence"], r.sentence(s.start, s.end)))
+    add((fig, _DERIVED_FROM, r.iri))
     if f.change_of:
-        g.add((fig, NKO.changeOf, URIRef(figure_iri(rid, *f.change_of))))
+        add((fig, nko["changeOf"], r.figure(*f.change_of)))
     if f.direction:
-        g.add((fig, NKO.direction, NKGV[f"direction/{f.direction}"]))
+        add((fig, nko["direction"], _coded_term("direction", f.direction)))
         signed = signed_change(f.value, f.direction)
         if signed is not None:
-            g.add((fig, NKO.signedChange, Literal(format_decimal(signed), datatype=XSD.decimal)))
+            add((fig, nko["signedChange"], _decimal(format_decimal(signed))))
     if f.part_of:
-        g.add((fig, NKO.partOf, URIRef(figure_iri(rid, *f.part_of))))
+        add((fig, nko["partOf"], r.figure(*f.part_of)))
     if f.locality:
-        g.add((fig, NKO.locality, Literal(f.locality)))
+        add((fig, nko["locality"], Literal(f.locality)))
     if f.agency:
-        g.add((fig, NKO.agency, URIRef(f.agency)))
-    g.add((fig, NKO.sumRole, NKGV[f"sum-role/{role.role}"]))
+        add((fig, nko["agency"], URIRef(f.agency)))
+    add((fig, nko["sumRole"], _coded_term("sum-role", role.role)))
     if role.within is not None:
-        g.add((fig, NKO.within, URIRef(figure_iri(rid, *role.within))))
+        add((fig, nko["within"], r.figure(*role.within)))
 
 
-def _mention(g: Graph, ex: Extraction, m: Mention) -> None:
-    rid = ex.release.id
-    iri = URIRef(mention_iri(rid, m.start, m.end))
-    g.add((iri, RDF.type, NKO.Mention))
-    g.add((iri, RDF.type, OA.Annotation))
-    g.add((iri, OA.motivatedBy, OA.identifying))
+def _mention(g: Graph, r: _Release, m: Mention) -> None:
+    iri = URIRef(mention_iri(r.id, m.start, m.end))
+    add, nko = g.add, _NKO
+    add((iri, _TYPE, nko["Mention"]))
+    add((iri, _TYPE, _OA_ANNOTATION))
+    add((iri, _OA_MOTIVATED_BY, _OA_IDENTIFYING))
     if m.entity:
-        g.add((iri, OA.hasBody, URIRef(m.entity)))
-    g.add((iri, NKO.mentionType, NKO[m.cls]))
-    g.add((iri, OA.hasTarget, _span(g, rid, ex.release.text, m.start, m.end)))
-    g.add((iri, NKO.verbatim, Literal(m.verbatim)))
+        add((iri, _OA_HAS_BODY, URIRef(m.entity)))
+    add((iri, nko["mentionType"], _mention_type(m.cls)))
+    add((iri, _OA_HAS_TARGET, _span(g, r.id, r.iri, r.text, m.start, m.end)))
+    add((iri, nko["verbatim"], Literal(m.verbatim)))
     s = m.sentence
-    g.add((iri, NKO.inSentence, URIRef(sentence_iri(rid, s.start, s.end))))
-    g.add((iri, PROV.wasDerivedFrom, URIRef(release_iri(rid))))
+    add((iri, nko["inSentence"], r.sentence(s.start, s.end)))
+    add((iri, _DERIVED_FROM, r.iri))
+
+
+@lru_cache(maxsize=256)
+def _mention_type(cls: str) -> URIRef:
+    """``nko:<cls>``, made once per class."""
+    return NKO[cls]
 
 
 def to_graph(ex: Extraction, *, into: Graph | None = None) -> Graph:
@@ -308,46 +416,48 @@ def to_graph(ex: Extraction, *, into: Graph | None = None) -> Graph:
     g = into if into is not None else Graph()
     _bind(g)
     r = ex.release
-    rel = URIRef(release_iri(r.id))
-    g.add((rel, RDF.type, NKO.Release))
-    g.add((rel, RDF.type, PROV.Entity))
-    g.add((rel, DCTERMS.identifier, Literal(r.id)))
+    here = _Release(ex)
+    rel = here.iri
+    add, nko = g.add, _NKO
+    add((rel, _TYPE, nko["Release"]))
+    add((rel, _TYPE, _PROV_ENTITY))
+    add((rel, DCTERMS.identifier, Literal(r.id)))
     if r.title:
-        g.add((rel, DCTERMS.title, Literal(r.title, lang="en")))
+        add((rel, DCTERMS.title, Literal(r.title, lang="en")))
     if r.issued:
-        g.add((rel, DCTERMS.issued, Literal(r.issued.isoformat(), datatype=XSD.date)))
+        add((rel, DCTERMS.issued, Literal(r.issued.isoformat(), datatype=_DATE)))
     if r.publisher:
-        g.add((rel, DCTERMS.publisher, _publisher(g, rel, r.publisher)))
+        add((rel, DCTERMS.publisher, _publisher(g, rel, r.publisher)))
     for source in r.sources:
-        g.add((rel, DCTERMS.source, URIRef(source)))
-    g.add((rel, DCTERMS.language, language_term(r.language)))
-    g.add((rel, NKO.sha256, Literal(r.sha256)))
-    g.add((rel, NKO.characterCount, Literal(len(r.text), datatype=XSD.nonNegativeInteger)))
-    g.add((rel, SCHEMA.text, Literal(r.text)))
+        add((rel, DCTERMS.source, URIRef(source)))
+    add((rel, DCTERMS.language, language_term(r.language)))
+    add((rel, nko["sha256"], Literal(r.sha256)))
+    add((rel, nko["characterCount"], _count(len(r.text))))
+    add((rel, SCHEMA.text, Literal(r.text)))
     for s in ex.sentences:
-        iri = URIRef(sentence_iri(r.id, s.start, s.end))
+        iri = here.sentence(s.start, s.end)
         pos = URIRef(f"{iri}/position")
-        g.add((iri, RDF.type, NKO.Sentence))
-        g.add((iri, RDF.type, OA.SpecificResource))
-        g.add((iri, OA.hasSource, rel))
-        g.add((iri, NKO.paragraphIndex, Literal(s.paragraph, datatype=XSD.nonNegativeInteger)))
-        g.add((iri, NKO.sentenceIndex, Literal(s.index, datatype=XSD.nonNegativeInteger)))
-        g.add((iri, OA.hasSelector, pos))
-        g.add((pos, RDF.type, OA.TextPositionSelector))
-        g.add((pos, OA.start, Literal(s.start, datatype=XSD.nonNegativeInteger)))
-        g.add((pos, OA.end, Literal(s.end, datatype=XSD.nonNegativeInteger)))
+        add((iri, _TYPE, nko["Sentence"]))
+        add((iri, _TYPE, _OA_SPECIFIC_RESOURCE))
+        add((iri, _OA_HAS_SOURCE, rel))
+        add((iri, nko["paragraphIndex"], _count(s.paragraph)))
+        add((iri, nko["sentenceIndex"], _count(s.index)))
+        add((iri, _OA_HAS_SELECTOR, pos))
+        add((pos, _TYPE, _OA_POSITION))
+        add((pos, _OA_START, _count(s.start)))
+        add((pos, _OA_END, _count(s.end)))
         # the sentence's words, as a figure's span has them: a table that shows each figure
         # with its sentence reads them here instead of cutting them out of the release text
         # (SUBSTR over the whole text for each figure made long releases quadratic)
         quote = URIRef(f"{iri}/quote")
-        g.add((iri, OA.hasSelector, quote))
-        g.add((quote, RDF.type, OA.TextQuoteSelector))
-        g.add((quote, OA.exact, Literal(s.text)))
+        add((iri, _OA_HAS_SELECTOR, quote))
+        add((quote, _TYPE, _OA_QUOTE))
+        add((quote, _OA_EXACT, Literal(s.text)))
     issued = ex.release.issued.isoformat() if ex.release.issued else None
     # what each figure is in a sum (kg/rdf/roles.py)
     summing = roles(ex.figures, issued, _broader())
     for f in ex.figures:
-        _figure(g, ex, f, summing[(f.start, f.end)])
+        _figure(g, here, f, summing[(f.start, f.end)])
     for m in ex.mentions:
-        _mention(g, ex, m)
+        _mention(g, here, m)
     return g

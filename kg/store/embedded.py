@@ -7,7 +7,7 @@ rebuild replaces it in one SPARQL update (one transaction). Only this module and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -88,6 +88,40 @@ def put_graph_ntriples(store: ox.Store, graph_iri: str, ntriples: bytes) -> None
         store.update(f"{drop}INSERT DATA {{ GRAPH <{graph_iri}> {{\n{body}\n}} }}")
     else:
         store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+
+
+ATOMIC_LOAD_QUADS = 500_000
+"""At most this many quads per :func:`load_new_graphs` call: Oxigraph's bulk loader writes up to
+1,000,000 quads as one set of table files, ingested by one RocksDB ``IngestExternalFiles``
+call (atomic across the indexes); more would be several ingestions, so not one transaction."""
+
+
+def load_new_graphs(store: ox.Store, graphs: Sequence[tuple[str, bytes]]) -> None:
+    """Add the named graphs ``graphs`` ((IRI, N-Triples) pairs, none held by the store) in one
+    atomic step.
+
+    Why not :func:`put_graph_ntriples` for each: ``Store.load`` inserts quad by quad in a
+    transaction, ~18 µs a quad; the bulk loader sorts them into table files that RocksDB
+    ingests whole, 2-3x faster from about eight release graphs on (one graph at a time it is
+    slower: files per call). Its one ingestion is atomic across the indexes, so a kill leaves
+    every graph of the batch absent or complete, as a transaction would; the build, the only
+    writer, has checked that none of them exists (the bulk loader adds, it does not replace).
+    """
+    lines = 0
+    parts = []
+    for graph_iri, ntriples in graphs:
+        suffix = f" {ox.NamedNode(graph_iri)} .\n".encode()
+        body = ntriples if ntriples.endswith(b"\n") or not ntriples else ntriples + b"\n"
+        # N-Triples escapes line breaks inside literals, so " .\n" only ends a statement
+        quads = body.replace(b" .\n", suffix)
+        if quads.count(suffix) != body.count(b"\n"):
+            raise ValueError(f"{graph_iri}: not one N-Triples statement per line")
+        parts.append(quads)
+        lines += body.count(b"\n")
+    if lines > ATOMIC_LOAD_QUADS:
+        raise ValueError(f"{lines} quads in one atomic load; at most {ATOMIC_LOAD_QUADS}")
+    if parts:
+        store.bulk_load(b"".join(parts), format=ox.RdfFormat.N_QUADS)
 
 
 def scratch_store(vocabulary: Iterable[ox.Triple | ox.Quad]) -> ox.Store:

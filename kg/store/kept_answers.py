@@ -250,17 +250,21 @@ class KeptAnswers(SqliteFile):
         The build calls it before each graph it stores and once after the last, so a release
         is forgotten before its graph changes and kept only once the new graph is in.
         """
-        if stored is not None:
-            release, graph, answers = stored
+        self.record_many([] if stored is None else [stored], [] if storing is None else [storing])
+
+    def record_many(self, stored: Sequence[Kept], storing: Sequence[str]) -> None:
+        """:meth:`record` for several releases at once (one commit): the build loads new
+        release graphs in batches, each batch in one transaction."""
+        for release, graph, answers in stored:
             self._db.execute("DELETE FROM answer WHERE release = ?", (release,))
             self._db.executemany(
                 "INSERT INTO answer VALUES (?, ?, ?)",
                 ((release, query, rows) for query, rows in answers.items()),
             )
             self._db.execute("INSERT OR REPLACE INTO release VALUES (?, ?)", (release, graph))
-        if storing is not None:
-            self._db.execute("DELETE FROM answer WHERE release = ?", (storing,))
-            self._db.execute("DELETE FROM release WHERE id = ?", (storing,))
+        for release in storing:
+            self._db.execute("DELETE FROM answer WHERE release = ?", (release,))
+            self._db.execute("DELETE FROM release WHERE id = ?", (release,))
         self._db.commit()
 
     # -- reading ------------------------------------------------------------------------

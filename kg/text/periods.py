@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
+from kg.text.prefilter import Prefilter
+
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
 # a month as wire copy abbreviates it too ("between Jan 24 and March 15")
@@ -183,6 +185,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"{_NOT_A_BASE}\b(?:so far )?this year\b", re.I), "year_to_date"),
 ]  # fmt: skip
 
+_PREFILTER = Prefilter(pattern for pattern, _ in _PATTERNS)
+"""Which of :data:`_PATTERNS` a text may hold (kg/text/prefilter.py): most sentences hold the
+words of few of them."""
+
 # Kinds whose bounds the text alone gives, without the issue date.
 _NEED_NO_DATE = {
     "month_year_range", "month_range_year", "year_range", "as_of_full", "end_of_year",
@@ -204,7 +210,9 @@ def find_periods(
     """
     found: list[Period] = []
     taken = _Taken()
-    for pattern, kind in _PATTERNS:
+    for (pattern, kind), may_match in zip(_PATTERNS, _PREFILTER.runnable(text), strict=True):
+        if not may_match:  # no match possible: running it would find nothing
+            continue
         for m in taken.new(pattern.finditer(text)):
             if kind == "base":  # the time a figure is compared with, not its own
                 continue
@@ -438,8 +446,8 @@ def period_phrase_spans(text: str) -> list[tuple[int, int]]:
     """
     return [
         m.span()
-        for pattern, kind in _PATTERNS
-        if kind not in ("since_gap_month", "base")
+        for (pattern, kind), may_match in zip(_PATTERNS, _PREFILTER.runnable(text), strict=True)
+        if may_match and kind not in ("since_gap_month", "base")
         for m in pattern.finditer(text)
     ]
 
