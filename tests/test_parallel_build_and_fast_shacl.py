@@ -6,7 +6,8 @@ nothing: a build with worker processes stores exactly the quads of the serial ma
 (``to_graph`` + ``replace_graph``), twice in a row; re-building replaces a graph in one
 transaction; and the SPARQL compilation of shapes/ (kg/checks/fastshacl.py) reports the same
 findings as pySHACL on every fixture, on mutations that make each kind of constraint fire,
-and on a real build.
+and on a real build; checks sharing queries, and a release checked in a store of its own,
+find what one query per check finds.
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ from rdflib import XSD, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from kg.build import build
-from kg.checks.fastshacl import Unsupported, compile_shapes
+from kg.checks.fastshacl import (
+    Unsupported,
+    _check_findings,
+    _order,
+    compile_shapes,
+    live_checks,
+    merged_findings,
+    plan,
+    plan_findings,
+)
 from kg.checks.releases import validate_store
 from kg.checks.shacl import Finding, ValidationReport, load_shapes, validate
 from kg.extract.extractor import Extractor
@@ -29,7 +39,12 @@ from kg.extract.lexicon import Lexicon
 from kg.extract.measures import default_measures
 from kg.namespaces import NKGV, NKO, OA, VOCABULARY_GRAPH, release_graph
 from kg.rdf.mapping import to_graph
-from kg.store.embedded import put_graph_ntriples, replace_graph, to_dataset
+from kg.store.embedded import (
+    put_graph_ntriples,
+    release_graph_names,
+    replace_graph,
+    to_dataset,
+)
 from kg.store.parallel import map_releases
 from kg.text.corpus import iter_releases
 
@@ -263,4 +278,86 @@ def test_unknown_shacl_falls_back_to_the_reference(tmp_path: Path) -> None:
     assert (notes and "sh:closed" in notes[0]) or "closed" in notes[0]
     assert sorted(map(_key, report.findings)) == sorted(
         map(_key, validate(to_dataset(store), shapes_dir=shapes).findings)
+    )
+
+
+# --- the shared queries and the per-release store ------------------------------------------
+
+
+def _one_query_per_check(store: ox.Store, graph: str) -> list[Finding]:
+    """The findings of every check run by its own query, in check order (the way before
+    checks shared queries), on release ``graph`` ∪ the vocabulary."""
+    compiled = compile_shapes(load_shapes()[0])
+    data: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
+        ox.NamedNode(graph),
+        ox.NamedNode(str(VOCABULARY_GRAPH)),
+    ]
+    return [
+        finding
+        for k in live_checks(store, compiled)
+        for finding, _ in _check_findings(store, graph, compiled, compiled.queries[k], data)
+    ]
+
+
+def _release_graph(store: ox.Store) -> str:
+    (graph,) = (g for g in release_graph_names(store))
+    return graph
+
+
+@pytest.mark.parametrize("name", [*sorted(MUTATIONS), "conforming"])
+def test_shared_queries_find_what_one_query_per_check_finds(name: str) -> None:
+    """Checks of SHACL Core with one focus pattern share a query (kg.checks.fastshacl.plan):
+    the same findings as one query per check, and in report order the same list."""
+    store = _fixture_store("conforming.trig")
+    if name in MUTATIONS:
+        store.update(MUTATIONS[name])
+    graph = _release_graph(store)
+    compiled = compile_shapes(load_shapes()[0])
+    checks = live_checks(store, compiled)
+    assert len(plan(compiled, checks)) < len(checks) / 2  # what sharing is for
+    data: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
+        ox.NamedNode(graph),
+        ox.NamedNode(str(VOCABULARY_GRAPH)),
+    ]
+    shared = plan_findings(store, graph, compiled, checks, data)
+    alone = _one_query_per_check(store, graph)
+    assert sorted(shared, key=_order) == sorted(alone, key=_order)
+    assert sorted(map(_key, shared)) == sorted(map(_key, alone))
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+    ]
+    vocabulary = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(str(VOCABULARY_GRAPH)))
+    ]
+    merged = merged_findings(vocabulary, graph, triples, compiled, checks)
+    assert merged is not None
+    assert sorted(merged, key=_order) == sorted(alone, key=_order)
+
+
+def test_a_release_sharing_a_triple_with_the_vocabulary_is_checked_as_two_graphs() -> None:
+    """One store per release holds release and vocabulary as one graph, unless they share a
+    triple (the union of two graphs then has it twice): such a release goes to the scratch
+    store of named graphs, and still reports what pySHACL does."""
+    store = _fixture_store("quote_mismatch.trig")
+    graph = _release_graph(store)
+    vocabulary = ox.NamedNode(str(VOCABULARY_GRAPH))
+    shared = next(iter(store.quads_for_pattern(None, None, None, vocabulary)))
+    store.add(ox.Quad(shared.subject, shared.predicate, shared.object, ox.NamedNode(graph)))
+    compiled = compile_shapes(load_shapes()[0])
+    checks = live_checks(store, compiled)
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+    ]
+    words = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, vocabulary)
+    ]
+    assert merged_findings(words, graph, triples, compiled, checks) is None
+    report = _same(store)
+    assert report.findings
+    assert sorted(report.findings, key=_order) == sorted(
+        _one_query_per_check(store, graph), key=_order
     )

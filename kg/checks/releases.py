@@ -43,6 +43,7 @@ from kg.checks.fastshacl import (
     compile_shapes,
     live_checks,
     merge_reports,
+    merged_findings,
     other_graphs_report,
     release_findings,
 )
@@ -91,19 +92,26 @@ class StoreValidation:
         return self.shacl.conforms and (self.cube is None or self.cube.conforms)
 
 
-SCRATCH_RELEASES = 250
-"""Release graphs checked in one scratch store before it is replaced by a fresh one."""
+SCRATCH_RELEASES = 8
+"""Release graphs checked in one scratch store before it is replaced by a fresh one.
+
+Only for a release that shares a triple with the vocabulary (see
+:func:`kg.checks.fastshacl.merged_findings`, which makes a store per release otherwise): a
+scratch store slows down with every release it has held (3x after 100 releases).
+"""
 
 
 class ReleaseChecker:
-    """Checks one release graph at a time, given as N-Triples; holds what every release needs.
+    """Checks one release graph at a time, given as N-Triples or read from ``source``; holds
+    what every release needs.
 
-    Built once per worker: the vocabulary parsed once, a scratch store holding it for the
-    shapes, the compiled shapes and which of their checks can fire (``checks``, see
-    :func:`kg.checks.fastshacl.live_checks`). ``shapes=None`` skips SHACL, ``cube=False`` the
-    integrity constraints. ``fast_cube`` (the vocabulary's :class:`CubeVocabulary`, computed
-    once by the caller) checks the constraints by the fast path where it applies; without it,
-    every release is checked by the Recommendation's queries.
+    Built once per worker: the vocabulary parsed once, the compiled shapes and which of their
+    checks can fire (``checks``, see :func:`kg.checks.fastshacl.live_checks`). ``shapes=None``
+    skips SHACL, ``cube=False`` the integrity constraints. ``fast_cube`` (the vocabulary's
+    :class:`CubeVocabulary`, computed once by the caller) checks the constraints by the fast
+    path where it applies; without it, every release is checked by the Recommendation's
+    queries. ``source``: the store to read a release graph from when it comes without its
+    N-Triples (:func:`check_releases`).
     """
 
     def __init__(
@@ -114,36 +122,51 @@ class ReleaseChecker:
         checks: Sequence[int],
         cube: bool,
         fast_cube: CubeVocabulary | None = None,
+        source: ox.Store | None = None,
     ) -> None:
         triples = list(ox.parse(vocabulary, format=_NT))
         self._vocabulary = triples
         self._shapes = shapes
         self._checks = list(checks)
-        self._scratch = scratch_store(triples) if shapes is not None else None
+        self._scratch: ox.Store | None = None  # made when first needed (_in_scratch)
         self._cube = CubeChecker(triples, fast=fast_cube) if cube else None
         self._since_fresh = 0
+        self._source = source
 
-    def check(self, graph: str, ntriples: bytes) -> ReleaseOutcome:
-        """Run the checks on the release graph ``graph`` whose content is ``ntriples``.
+    def check(self, graph: str, ntriples: bytes | None) -> ReleaseOutcome:
+        """Run the checks on the release graph ``graph`` whose content is ``ntriples``, or
+        (``None``) the graph as the source store holds it.
 
-        ``ox.parse`` keeps blank node labels (``Store.load`` would rename them), so the graph
-        is the one in the store, term for term.
+        ``ox.parse`` keeps blank node labels (``Store.load`` would rename them), and so does a
+        CONSTRUCT of the graph's triples, so the graph is the one in the store, term for term.
         """
-        triples = list(ox.parse(ntriples, format=_NT))
+        if ntriples is not None:
+            triples = list(ox.parse(ntriples, format=_NT))
+        elif self._source is not None:
+            triples = _triples(self._source, graph)
+        else:
+            raise ValueError(f"{graph}: no content given and no store to read it from")
         findings: list[Finding] = []
-        if self._scratch is not None and self._since_fresh >= SCRATCH_RELEASES:
-            # an in-memory store keeps every term it has seen after its quads are removed,
-            # so a long-lived scratch store grew by each release's terms (1.3 GB per worker
-            # at 10,000 releases); a fresh one every few hundred releases keeps memory flat
+        if self._shapes is not None:
+            merged = merged_findings(self._vocabulary, graph, triples, self._shapes, self._checks)
+            findings = merged if merged is not None else self._in_scratch(graph, triples)
+        cube = self._cube.check(graph, triples) if self._cube is not None else []
+        return ReleaseOutcome(graph, tuple(findings), tuple(cube))
+
+    def _in_scratch(self, graph: str, triples: Sequence[ox.Triple]) -> list[Finding]:
+        """The findings of a release that shares a triple with the vocabulary: checked in
+        the scratch store, the release and the vocabulary as two named graphs."""
+        assert self._shapes is not None
+        if self._scratch is None or self._since_fresh >= SCRATCH_RELEASES:
+            # an in-memory store keeps every term (and quad) it has seen after its quads are
+            # removed, so a long-lived scratch store grew by each release's terms (1.3 GB per
+            # worker at 10,000 releases) and slowed down; a fresh one now and then avoids both
             self._scratch = scratch_store(self._vocabulary)
             self._since_fresh = 0
         self._since_fresh += 1
-        if self._shapes is not None and self._scratch is not None:
-            name = ox.NamedNode(graph)
-            quads = (ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
-            findings = release_findings(self._scratch, graph, quads, self._shapes, self._checks)
-        cube = self._cube.check(graph, triples) if self._cube is not None else []
-        return ReleaseOutcome(graph, tuple(findings), tuple(cube))
+        name = ox.NamedNode(graph)
+        quads = (ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+        return release_findings(self._scratch, graph, quads, self._shapes, self._checks)
 
 
 _checker: ReleaseChecker | None = None
@@ -167,10 +190,19 @@ def _start_worker(
         _failure = exc
 
 
-def _check(item: tuple[str, bytes]) -> ReleaseOutcome:
+def _check(item: tuple[str, bytes | None]) -> ReleaseOutcome:
     if _checker is None:
         raise RuntimeError("the validation worker did not start") from _failure
     return _checker.check(*item)
+
+
+def _triples(store: ox.Store, graph: str) -> list[ox.Triple]:
+    """The triples of ``graph``: a CONSTRUCT, 30% cheaper than N-Triples dumped and parsed
+    (8.5 ms against 12.1 ms for a release of ~1,600 triples, most of either the store
+    decoding terms); blank nodes keep the store's labels, as in a dump."""
+    found = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    assert isinstance(found, ox.QueryTriples)
+    return list(found)
 
 
 def _ntriples(store: ox.Store, graph: str) -> bytes:
@@ -187,16 +219,22 @@ def check_releases(
     cube: bool = True,
     fast_cube: bool = True,
     jobs: int | None = None,
-    items: Iterable[tuple[str, bytes]] | None = None,
+    items: Iterable[tuple[str, bytes | None]] | None = None,
 ) -> Iterator[ReleaseOutcome]:
     """Check every graph of ``releases`` (in ``store``), in order, in up to ``jobs`` processes.
 
     ``jobs=None`` means one process per core, in-process below
     :data:`kg.store.parallel.AUTO_PARALLEL_MIN` releases (spawning costs ~1 s); ``jobs=1`` never
-    starts a process. Both run the same :class:`ReleaseChecker` on the same N-Triples.
+    starts a process. Both run the same :class:`ReleaseChecker` on the same triples.
     ``fast_cube=False`` checks the Data Cube constraints by the Recommendation's queries alone.
     ``items`` (graph, N-Triples), when given, are what is checked instead of the graphs of
-    ``releases`` read from the store (whose length then only decides ``jobs``).
+    ``releases`` read from the store (whose length then only decides ``jobs``); N-Triples
+    ``None`` means the graph as the store holds it.
+
+    Who reads a release graph given as ``None``: in one process, the checker, from ``store``
+    (a CONSTRUCT, :func:`_triples`, 30% cheaper than N-Triples dumped and parsed); for worker
+    processes, the parent, which dumps it as N-Triples. (Workers reading a read-only handle
+    of the store themselves were measured no faster: more CPU in all, and the parent idle.)
     """
     if jobs is None:
         jobs = default_jobs() if len(releases) >= AUTO_PARALLEL_MIN else 1
@@ -205,14 +243,15 @@ def check_releases(
     # the constraints the vocabulary decides are run once, here, not per release
     fast = CubeVocabulary.of(ox.parse(vocabulary, format=_NT)) if cube and fast_cube else None
     if items is None:
-        items = ((g, _ntriples(store, g)) for g in releases)
+        items = ((g, None) for g in releases)
     if jobs == 1:
         checker = ReleaseChecker(
-            vocabulary, shapes=shapes, checks=checks, cube=cube, fast_cube=fast
+            vocabulary, shapes=shapes, checks=checks, cube=cube, fast_cube=fast, source=store
         )
         for graph, ntriples in items:
             yield checker.check(graph, ntriples)
         return
+    items = ((g, nt if nt is not None else _ntriples(store, g)) for g, nt in items)
     initargs = (vocabulary, shapes, list(checks), cube, fast)
     yield from ordered_map(_check, items, jobs, initializer=_start_worker, initargs=initargs)
 
@@ -275,10 +314,16 @@ def validate_all(
         else:
 
             def run(
-                todo: Sequence[str], items: Iterable[tuple[str, bytes]]
+                todo: Sequence[str], items: Iterable[tuple[str, bytes | None]]
             ) -> Iterator[ReleaseOutcome]:
                 return check_releases(
-                    store, todo, shapes=compiled, checks=checks, cube=cube, jobs=jobs, items=items
+                    store,
+                    todo,
+                    shapes=compiled,
+                    checks=checks,
+                    cube=cube,
+                    jobs=jobs,
+                    items=items,
                 )
 
             outcomes = memo.outcomes(releases, run)
@@ -470,10 +515,14 @@ class _Memo:
     def outcomes(
         self,
         releases: Sequence[str],
-        run: Callable[[Sequence[str], Iterable[tuple[str, bytes]]], Iterable[ReleaseOutcome]],
+        run: Callable[
+            [Sequence[str], Iterable[tuple[str, bytes | None]]], Iterable[ReleaseOutcome]
+        ],
     ) -> list[ReleaseOutcome]:
         """Every release's outcome in release order: kept where its content and context
-        match, otherwise from ``run(graphs to check, their (graph, N-Triples))``."""
+        match, otherwise from ``run(graphs to check, their (graph, N-Triples))``; N-Triples
+        ``None`` (a graph whose version the build recorded: nothing to hash) leaves the
+        reading to the checker (:func:`check_releases`)."""
         kept = {} if self._recheck else self._checked.rows()
         done: dict[str, ReleaseOutcome] = {}
         content: dict[str, str] = {}
@@ -491,17 +540,19 @@ class _Memo:
             else:
                 todo.append(g)
 
-        def items() -> Iterator[tuple[str, bytes]]:
+        def items() -> Iterator[tuple[str, bytes | None]]:
             for g in releases:
                 if g in done:
                     continue
+                if g in content:  # its version says what it holds: the checker reads it
+                    yield g, None
+                    continue
                 ntriples = _ntriples(self._store, g)
-                if g not in content:
-                    content[g] = "sha256:" + hashlib.sha256(ntriples).hexdigest()
-                    if kept.get(g) == (content[g], self._context):
-                        done[g] = _outcome(g, self._checked.payload(g))
-                        self.reused += 1
-                        continue
+                content[g] = "sha256:" + hashlib.sha256(ntriples).hexdigest()
+                if kept.get(g) == (content[g], self._context):
+                    done[g] = _outcome(g, self._checked.payload(g))
+                    self.reused += 1
+                    continue
                 yield g, ntriples
 
         batch: list[tuple[str, str, str, str]] = []
