@@ -230,6 +230,9 @@ def main() -> None:
         help="time the whole `narcokg validate` (SHACL + Data Cube ICs) up to N releases",
     )
     parser.add_argument("--work", type=Path, default=None, help="scratch folder (default: tmp)")
+    parser.add_argument(
+        "--label", default="", help="appended to the result file's name (keeps earlier runs)"
+    )
     args = parser.parse_args()
     sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(","))
     load_at_start = os.getloadavg()
@@ -274,7 +277,7 @@ def main() -> None:
         },
         "sizes": rows,
         "queries_at": last["releases"],
-        "queries": last["queries"],
+        "queries": last.get("queries", {}),
         "linearity": linear,
         "targets": targets(rows, linear),
         "peak_self_rss_mb": _mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss),
@@ -283,7 +286,8 @@ def main() -> None:
     print(render(result))
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    path = out / f"{result['date']}-{last['releases']}.json"
+    label = f"-{args.label}" if args.label else ""
+    path = out / f"{result['date']}-{last['releases']}{label}.json"
     path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {path.relative_to(HERE.parent)}")
 

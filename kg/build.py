@@ -2,9 +2,11 @@
 
 Why: the CLI stays thin; this is the library entry point a notebook or a scheduler calls too.
 All input is read before anything is written, so bad input leaves the store as it was; each
-release graph is then extracted and mapped (in parallel, kg/store/parallel.py) and replaced in
-its own transaction, so a crash leaves every graph either old or new. The answers of the
-release-scoped queries are kept beside the store as each graph lands (kg/store/kept_answers.py).
+release graph is then extracted and mapped (in parallel, kg/store/parallel.py) and stored
+atomically (new graphs a batch per bulk load, a rebuilt one replaced in its own transaction), so
+a crash leaves every graph either old or new. The answers of the release-scoped queries are kept
+beside the store as each graph lands (kg/store/kept_answers.py), and so are the dump files the
+workers serialised (kg/rdf/serialise.py).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -22,7 +25,14 @@ from kg.extract.lexicon import Lexicon
 from kg.extract.measures import default_measures
 from kg.extract.records import Extraction
 from kg.namespaces import CORRECTIONS_GRAPH, VOCABULARY_GRAPH, release_graph
-from kg.publish.describe import publish, sparql_endpoint_url
+from kg.publish.describe import (
+    begin_writes,
+    dumped_versions,
+    end_writes,
+    publish,
+    sparql_endpoint_url,
+    write_graph_files,
+)
 from kg.publish.dumps import check_writable
 from kg.queries.catalogue import Query
 from kg.rdf.corrections import CorrectionRow, CorrectionsResult, read_corrections
@@ -143,8 +153,14 @@ def build(
             releases, store_dir, dump_dir, ontology, corrections, scoped, summaries, dumps,
             held, progress=progress, jobs=jobs,
         )  # fmt: skip
-    except OSError as exc:
-        raise _write_failure(exc, store_dir, dump_dir, written=len(summaries)) from None
+    except BaseException as exc:
+        if dump_dir is not None:
+            # every file went through atomic_writer, which deleted its temporary file on the
+            # way out: nothing is left for the next build to clean (only a kill leaves some)
+            end_writes(dump_dir)
+        if isinstance(exc, OSError):
+            raise _write_failure(exc, store_dir, dump_dir, written=len(summaries)) from None
+        raise
     return BuildResult(tuple(summaries), tuple(skipped), tuple(dumps), held[0] if held else 0)
 
 
@@ -193,6 +209,14 @@ def _store_and_dump(
 
         def landed(m: MappedRelease) -> None:
             tokens[m.graph] = token_of(m.ntriples)
+            if (
+                dump_dir is not None
+                and m.files is not None
+                and dumped.get(m.graph) != tokens[m.graph]  # unchanged: its files are right
+            ):
+                # the files its worker serialised, written now; publish takes them as they are
+                entry = write_graph_files(dump_dir, m.graph, m.files)
+                staged[m.graph] = {"version": tokens[m.graph], **entry}
             summaries.append(
                 ReleaseSummary(
                     id=m.id,
@@ -228,7 +252,12 @@ def _store_and_dump(
             landed(m)
 
         pending: list[MappedRelease] = []
-        for m in map_releases(releases, jobs=jobs, progress=progress):
+        staged: dict[str, dict[str, Any]] = {}
+        files = dump_dir is not None
+        dumped = dumped_versions(dump_dir) if dump_dir is not None else {}
+        if dump_dir is not None:
+            begin_writes(dump_dir)  # the workers' files are written as their graphs land
+        for m in map_releases(releases, jobs=jobs, progress=progress, files=files):
             held_before = store.contains_named_graph(ox.NamedNode(m.graph))
             if held_before or any(p.graph == m.graph for p in pending):
                 land(pending)  # in input order: what came before lands first
@@ -256,9 +285,11 @@ def _store_and_dump(
             store, store_dir, written=len(summaries), held=held[0], progress=progress
         )
         if dump_dir is not None:
-            # TriG, N-Quads, JSON-LD (+ context), Turtle per graph, then void.ttl describing them
-            # (only the graphs that changed are serialised again: kg/publish/describe.py)
-            dumps.extend(publish(store, dump_dir, progress=progress, store_dir=store_dir))
+            # Turtle per graph and its pieces of the whole-dataset dumps, then void.ttl (only
+            # the graphs that changed and no worker serialised are read: kg/publish/describe.py)
+            dumps.extend(
+                publish(store, dump_dir, progress=progress, store_dir=store_dir, staged=staged)
+            )
 
 
 def remove(

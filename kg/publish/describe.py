@@ -44,6 +44,7 @@ from kg.namespaces import NKG, NKGV, PREFIXES, VOCABULARY_GRAPH
 from kg.publish.dumps import atomic_writer
 from kg.publish.whole import DUMP_STEM, WHOLE, jsonld_context, prefix_header
 from kg.publish.whole import size as whole_size
+from kg.rdf.serialise import FILES, graph_files, without_prefixes
 from kg.store.embedded import graph_names
 from kg.store.graph_versions import read_versions, remember
 
@@ -362,15 +363,7 @@ def graph_triples(
 def _turtle_block(triples: list[ox.Triple]) -> str:
     """Triples as Turtle without the prefix lines (one header serves every block)."""
     text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=DESCRIPTION_PREFIXES)
-    return _without_prefixes((text or b"").decode("utf-8"))
-
-
-def _without_prefixes(text: str) -> str:
-    lines = text.splitlines(keepends=True)
-    i = 0
-    while i < len(lines) and lines[i].startswith("@prefix "):
-        i += 1
-    return "".join(lines[i:])
+    return without_prefixes((text or b"").decode("utf-8"))
 
 
 def _stat(path: Path) -> list[int] | None:
@@ -395,44 +388,34 @@ def _read_manifest(dump_dir: Path) -> dict[str, Any]:
 
 
 def _dump_graph(store: ox.Store, dump_dir: Path, graph_iri: str) -> dict[str, Any]:
-    """Serialise one named graph: its Turtle file and its pieces of the whole-dataset dumps
-    (N-Quads lines, a TriG block, a JSON-LD node object), each written atomically. The pieces
-    are a cache (no fsync: a lost one is found by its recorded inode, size and time).
+    """Serialise one named graph from the store into its files (kg/rdf/serialise.py).
 
     The graph is read from the store once: decoding its terms costs ~12 ms per release graph,
-    serialising them ~1 ms per format, so reading it once per file made the dumps four times
-    slower. The Turtle bytes are those of ``Store.dump`` of the graph (same order, same
-    serialiser; tests/test_incremental_dumps.py compares them).
+    serialising them ~1 ms per format.
     """
-    graph = ox.NamedNode(graph_iri)
-    quads = list(store.quads_for_pattern(None, None, None, graph))
+    quads = store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri))
+    return write_graph_files(dump_dir, graph_iri, graph_files(graph_iri, quads))
 
-    def serialised(fmt: ox.RdfFormat, prefixes: dict[str, str] | None = None) -> bytes:
-        data = [q.triple for q in quads] if fmt is ox.RdfFormat.TURTLE else quads
-        return ox.serialize(data, format=fmt, prefixes=prefixes) or b""
 
-    files: dict[str, list[int] | None] = {}
-    ttl = dump_dir / graph_file(graph_iri)
-    with atomic_writer(ttl) as out:
-        out.write(serialised(ox.RdfFormat.TURTLE, PREFIXES))
-    files["ttl"] = _stat(ttl)
-    nq = serialised(ox.RdfFormat.N_QUADS)
-    trig = serialised(ox.RdfFormat.TRIG, PREFIXES)
-    jsonld = serialised(ox.RdfFormat.JSON_LD)
-    pieces = {
-        "nq": nq,
-        "trig": _without_prefixes(trig.decode("utf-8")).encode("utf-8"),
-        "jsonld": jsonld.strip()[1:-1],  # the graph's node object, without the array brackets
-    }
-    for key, data in pieces.items():
-        path = _piece(dump_dir, graph_iri, key)
-        with atomic_writer(path, sync=False) as out:
-            out.write(data)
-        files[key] = _stat(path)
+def write_graph_files(dump_dir: Path, graph_iri: str, files: dict[str, bytes]) -> dict[str, Any]:
+    """Write one graph's files (``graph_files``) into the dump folder, each atomically; return
+    what the manifest records of them (digest, triple count, each file's inode, size, time).
+
+    The Turtle file is published and synced; the pieces are a cache (no fsync: a lost one is
+    found by its recorded inode, size and time). The build calls this for the graphs its
+    workers serialised, as each lands; :func:`publish` then takes them as they are.
+    """
+    stats: dict[str, list[int] | None] = {}
+    for key in FILES:
+        path = _file(dump_dir, graph_iri, key)
+        with atomic_writer(path, sync=key == "ttl") as out:
+            out.write(files[key])
+        stats[key] = _stat(path)
+    nq = files["nq"]
     return {
         "digest": "sha256:" + hashlib.sha256(nq).hexdigest(),
         "triples": nq.count(b"\n"),
-        "files": files,
+        "files": stats,
     }
 
 
@@ -444,6 +427,7 @@ def publish(
     issued: dt.date | None = None,
     sparql_endpoint: str | None = None,
     store_dir: Path | None = None,
+    staged: dict[str, dict[str, Any]] | None = None,
 ) -> list[Path]:
     """Bring the dumps and their description up to date with ``store``; return the paths written.
 
@@ -464,6 +448,9 @@ def publish(
     store.
 
     ``sparql_endpoint`` defaults to the deployment's (:func:`sparql_endpoint_url`).
+    ``staged`` holds, per graph, what :func:`write_graph_files` returned for files the build
+    already wrote (with the ``version`` they were made from): taken as they are when that is
+    still the store's version, instead of reading the graph back from the store.
 
     Each file is written atomically; the description after the files it lists, the manifest
     last, so a kill leaves whole files, and the next call repairs what it left stale.
@@ -474,7 +461,8 @@ def publish(
     for pattern in (f".{DUMP_STEM}.*", f".{DESCRIPTION_FILE}.*"):
         for leftover in dump_dir.glob(pattern):
             leftover.unlink(missing_ok=True)
-    _clean_after_kill(dump_dir)
+    if staged is None:  # else the build began the writes (it wrote the staged files)
+        begin_writes(dump_dir)
     manifest = _read_manifest(dump_dir)
     old: dict[str, dict[str, Any]] = manifest.get("graphs", {})
     same_site = manifest.get("endpoint") == endpoint and manifest.get("download") == DOWNLOAD_BASE
@@ -502,7 +490,11 @@ def publish(
                 entry["void"] = _entry_block(graph_iri, entry, endpoint)
             entries[graph_iri] = entry
             continue
-        fresh = _dump_graph(store, dump_dir, graph_iri)
+        ready = (staged or {}).get(graph_iri)
+        if ready is not None and version is not None and ready["version"] == version:
+            fresh = {k: v for k, v in ready.items() if k != "version"}  # the build wrote them
+        else:
+            fresh = _dump_graph(store, dump_dir, graph_iri)
         wrote(dump_dir / graph_file(graph_iri))
         if version is None:
             version = fresh["digest"]
@@ -561,8 +553,14 @@ def publish(
         "graphs": entries,
     }
     _write_atomically(dump_dir / CACHE_DIR / MANIFEST, json.dumps(record).encode("utf-8"))
-    (dump_dir / CACHE_DIR / WRITING).unlink(missing_ok=True)
+    end_writes(dump_dir)
     return written
+
+
+def end_writes(dump_dir: Path) -> None:
+    """The dump folder's writes are over (done, or failed with every temporary file deleted
+    by :func:`kg.publish.dumps.atomic_writer` on its way out): remove the marker."""
+    (dump_dir / CACHE_DIR / WRITING).unlink(missing_ok=True)
 
 
 def _sizes(entries: dict[str, dict[str, Any]], key: str) -> list[int]:
@@ -570,11 +568,13 @@ def _sizes(entries: dict[str, dict[str, Any]], key: str) -> list[int]:
     return [(entry["files"][key] or [0, 0])[1] for entry in entries.values()]
 
 
-def _clean_after_kill(dump_dir: Path) -> None:
-    """Delete the temporary files a killed :func:`publish` left among the per-graph files.
+def begin_writes(dump_dir: Path) -> None:
+    """Mark the dump folder as being written, first deleting the temporary files a killed
+    writer left among the per-graph files.
 
-    The marker ``.fragments/.writing`` exists while a publish runs, so the walk over every
-    per-graph file (30,000 names at 10,000 releases) happens only after a kill.
+    The marker ``.fragments/.writing`` exists from the first write of a build (or of
+    :func:`publish`) until its manifest is written, so the walk over every per-graph file
+    (30,000 names at 10,000 releases) happens only after a kill.
     """
     marker = dump_dir / CACHE_DIR / WRITING
     if marker.exists():
@@ -584,6 +584,13 @@ def _clean_after_kill(dump_dir: Path) -> None:
                     leftover.unlink(missing_ok=True)
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.touch()
+
+
+def dumped_versions(dump_dir: Path) -> dict[str, str]:
+    """The version of each graph whose files the dump folder holds (its manifest): the build
+    does not write again the files of a graph rebuilt unchanged."""
+    graphs: dict[str, dict[str, Any]] = _read_manifest(dump_dir).get("graphs", {})
+    return {iri: str(entry.get("version")) for iri, entry in graphs.items()}
 
 
 def whole_pieces(dump_dir: Path, key: str) -> list[tuple[Path, int]]:

@@ -25,6 +25,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -66,6 +67,9 @@ class MappedRelease:
     unlinked: int
     answers: dict[str, str] = field(default_factory=dict)
     """The release-scoped queries' answers for this release, as JSON (kg/store/kept_answers.py)."""
+    files: dict[str, bytes] | None = None
+    """Its dump files (kg/rdf/serialise.py), when the build writes dumps and the graph has no
+    blank nodes: serialised here, in parallel, instead of read back from the store."""
 
 
 def _term(node: Any) -> str:
@@ -139,19 +143,32 @@ BATCH = 8
 parsing and planning cost ~1 ms, as much as answering it for one release)."""
 
 
-def map_batch(releases: Sequence[Release]) -> list[MappedRelease]:
+def map_batch(releases: Sequence[Release], files: bool = False) -> list[MappedRelease]:
     """Extract and map releases with this process's extractor, and answer their release-scoped
-    queries together while the graphs are at hand (kg/store/kept_answers.py)."""
+    queries together while the graphs are at hand (kg/store/kept_answers.py); with ``files``,
+    serialise their dump files too (kg/rdf/serialise.py)."""
+    from kg.rdf.serialise import graph_files_from_ntriples
     from kg.store.kept_answers import process_tabulator
 
     extractor = process_extractor()
     mapped = [map_extraction(extractor.extract(release)) for release in releases]
     answers = process_tabulator().answers([(m.id, m.graph, m.ntriples) for m in mapped])
-    return [replace(m, answers=a) for m, a in zip(mapped, answers, strict=True)]
+    return [
+        replace(
+            m,
+            answers=a,
+            files=graph_files_from_ntriples(m.graph, m.ntriples) if files else None,
+        )
+        for m, a in zip(mapped, answers, strict=True)
+    ]
 
 
 def map_releases(
-    releases: Sequence[Release], *, jobs: int | None = None, progress: Progress | None = None
+    releases: Sequence[Release],
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    files: bool = False,
 ) -> Iterator[MappedRelease]:
     """Yield every release mapped, in input order, using up to ``jobs`` processes.
 
@@ -164,10 +181,11 @@ def map_releases(
         jobs = default_jobs() if len(releases) >= AUTO_PARALLEL_MIN else 1
     jobs = max(1, min(jobs, len(releases)))
     batches = (releases[i : i + BATCH] for i in range(0, len(releases), BATCH))
+    work = partial(map_batch, files=files)  # module-level + keyword: picklable for workers
     if jobs == 1:
-        done: Iterable[list[MappedRelease]] = map(map_batch, batches)
+        done: Iterable[list[MappedRelease]] = map(work, batches)
     else:
-        done = ordered_map(map_batch, batches, jobs)
+        done = ordered_map(work, batches, jobs)
     yield from _report((m for batch in done for m in batch), progress)
 
 
