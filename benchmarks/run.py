@@ -112,6 +112,8 @@ def measure(
     corpus_dir, store_dir, floor_dir = work / "corpus", work / "store", work / "floor"
     for d in (corpus_dir, store_dir, floor_dir):
         shutil.rmtree(d, ignore_errors=True)
+    for beside in work.glob("store.*"):  # a smaller size's kept answers, versions, findings:
+        beside.unlink()  # the first releases of every size are the same, so they would be reused
     generate(corpus_dir, n)
     cmd = [*NARCOKG, "build", str(corpus_dir), "--store", str(store_dir), "--no-dump"]
     if jobs:
