@@ -593,6 +593,39 @@ def dumped_versions(dump_dir: Path) -> dict[str, str]:
     return {iri: str(entry.get("version")) for iri, entry in graphs.items()}
 
 
+def graph_ntriples_source(dump_dir: Path, store_dir: Path) -> Callable[[str], bytes | None]:
+    """A reader of each graph's N-Triples from its N-Quads piece in ``dump_dir``, for the
+    graphs whose piece holds the version the store at ``store_dir`` holds (its recorded
+    version equals the manifest's, and the piece is the very file the manifest recorded);
+    ``None`` for any other graph, which is then read from the store.
+
+    Why: validation hands each release graph to a worker as N-Triples, and reading it from
+    the store costs ~10 ms (decoding its terms) where reading the piece costs well under one.
+    """
+    graphs: dict[str, dict[str, Any]] = _read_manifest(dump_dir).get("graphs", {})
+    versions = read_versions(store_dir)
+
+    def read(graph_iri: str) -> bytes | None:
+        entry = graphs.get(graph_iri)
+        version = versions.get(graph_iri)
+        if entry is None or version is None or entry.get("version") != version:
+            return None
+        path = _piece(dump_dir, graph_iri, "nq")
+        if _stat(path) != entry["files"].get("nq"):
+            return None
+        try:
+            quads = path.read_bytes()
+        except OSError:
+            return None
+        suffix = f" {ox.NamedNode(graph_iri)} .\n".encode()
+        ntriples = quads.replace(suffix, b" .\n")
+        if quads.count(b"\n") != quads.count(suffix):  # not one quad of this graph per line
+            return None
+        return ntriples
+
+    return read
+
+
 def whole_pieces(dump_dir: Path, key: str) -> list[tuple[Path, int]]:
     """The pieces of the ``key`` whole-dataset dump, in graph order, with the size the
     manifest recorded for each: what ``narcokg dump`` and ``narcokg web`` concatenate
