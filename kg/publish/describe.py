@@ -205,7 +205,6 @@ CACHE_DIR = ".fragments"
 """Per-graph pieces the whole-dataset dumps are assembled from, and their manifest."""
 MANIFEST = "manifest.json"
 WRITING = ".writing"
-PIECES = ("nq", "trig", "jsonld")
 HEADER = "# VoID + DCAT description written by `narcokg build` (kg/publish/describe.py).\n"
 
 
@@ -512,7 +511,7 @@ def publish(
         entries[graph_iri] = entry
         changed = True
     for graph_iri in old.keys() - entries.keys():
-        for key in ("ttl", *PIECES):
+        for key in FILES:
             _file(dump_dir, graph_iri, key).unlink(missing_ok=True)
         changed = True
     # whole-dataset files of an earlier build (recorded by it; a user's own are left alone)

@@ -71,15 +71,11 @@ def export(
             if path.stat().st_size != recorded:  # a piece replaced behind the manifest's back
                 raise InputError(path, "changed since it was recorded; run `narcokg dump` again")
         paths = [path for path, _ in pieces]
-        if out is not None and out.exists() and not out.is_file():
-            # a device or a pipe (/dev/null, a FIFO a loader reads): written into, since
-            # replacing it by a regular file would break whoever reads it
-            with out.open("wb") as device:
-                size = write(key, paths, device)
-            progress(f"wrote {out}: {size:,} bytes, {len(paths)} graphs")
-            return size
         if out is not None:
-            with atomic_writer(out) as target:
+            # a device or a pipe (/dev/null, a FIFO a loader reads) is written into, since
+            # replacing it by a regular file would break whoever reads it; a file atomically
+            device = out.exists() and not out.is_file()
+            with out.open("wb") if device else atomic_writer(out) as target:
                 size = write(key, paths, target)
             progress(f"wrote {out}: {size:,} bytes, {len(paths)} graphs")
             return size
