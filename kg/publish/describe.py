@@ -41,7 +41,7 @@ import pyoxigraph as ox
 
 from kg.errors import InputError
 from kg.namespaces import NKG, NKGV, PREFIXES, VOCABULARY_GRAPH
-from kg.publish.dumps import atomic_writer
+from kg.publish.dumps import atomic_writer, sync_file_system
 from kg.publish.whole import DUMP_STEM, WHOLE, jsonld_context, prefix_header
 from kg.publish.whole import size as whole_size
 from kg.rdf.serialise import FILES, graph_files, without_prefixes
@@ -400,14 +400,15 @@ def write_graph_files(dump_dir: Path, graph_iri: str, files: dict[str, bytes]) -
     """Write one graph's files (``graph_files``) into the dump folder, each atomically; return
     what the manifest records of them (digest, triple count, each file's inode, size, time).
 
-    The Turtle file is published and synced; the pieces are a cache (no fsync: a lost one is
-    found by its recorded inode, size and time). The build calls this for the graphs its
-    workers serialised, as each lands; :func:`publish` then takes them as they are.
+    None is synced here: :func:`publish` flushes them all at once before it writes the
+    description and the manifest that name them (:func:`kg.publish.dumps.sync_file_system`).
+    The build calls this for the graphs its workers serialised, as each lands;
+    :func:`publish` then takes them as they are.
     """
     stats: dict[str, list[int] | None] = {}
     for key in FILES:
         path = _file(dump_dir, graph_iri, key)
-        with atomic_writer(path, sync=key == "ttl") as out:
+        with atomic_writer(path, sync=False) as out:
             out.write(files[key])
         stats[key] = _stat(path)
     nq = files["nq"]
@@ -521,6 +522,8 @@ def publish(
             legacy.unlink()
             progress(f"removed {legacy}: the whole-dataset dumps are written by `narcokg dump`")
             changed = True
+    if staged or changed:  # the graph files written unsynced, before anything names them
+        sync_file_system(dump_dir)
     context = dump_dir / CONTEXT_FILE
     context_bytes = (json.dumps(jsonld_context(), indent=1) + "\n").encode()
     if not context.is_file() or context.read_bytes() != context_bytes:

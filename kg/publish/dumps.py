@@ -6,9 +6,10 @@ a temporary file and renamed into place (``os.replace`` is atomic on one file sy
 
 from __future__ import annotations
 
+import ctypes
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -56,6 +57,37 @@ def atomic_writer(path: Path, *, sync: bool = True) -> Iterator[BinaryIO]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def sync_file_system(folder: Path) -> None:
+    """Flush to disk every file written on the file system that holds ``folder``.
+
+    Why: a build writes four files per graph it changed; an ``fsync`` each (a journal commit
+    each) cost ~3 ms a graph under a build's load. Written unsynced, then flushed together by
+    one ``syncfs`` before the description and the manifest that record them, they are as
+    durable as before at the point that matters: a power cut before that point leaves the
+    manifest not naming them, so the next build writes them again. Falls back to ``os.sync``
+    where ``syncfs`` is missing (not Linux).
+    """
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if _syncfs is not None and _syncfs(fd) == 0:
+            return
+        os.sync()
+    finally:
+        os.close(fd)
+
+
+def _load_syncfs() -> Callable[[int], int] | None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        function: Callable[[int], int] = libc.syncfs
+    except (OSError, AttributeError):
+        return None
+    return function
+
+
+_syncfs = _load_syncfs()
 
 
 def check_writable(folder: Path) -> None:

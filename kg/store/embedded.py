@@ -96,9 +96,21 @@ ATOMIC_LOAD_QUADS = 500_000
 call (atomic across the indexes); more would be several ingestions, so not one transaction."""
 
 
-def load_new_graphs(store: ox.Store, graphs: Sequence[tuple[str, bytes]]) -> None:
-    """Add the named graphs ``graphs`` ((IRI, N-Triples) pairs, none held by the store) in one
-    atomic step.
+def nquads_piece(graph_iri: str, ntriples: bytes) -> bytes:
+    """The N-Triples ``ntriples`` as N-Quads lines in the graph ``graph_iri``."""
+    suffix = f" {ox.NamedNode(graph_iri)} .\n".encode()
+    body = ntriples if ntriples.endswith(b"\n") or not ntriples else ntriples + b"\n"
+    # N-Triples escapes line breaks inside literals, so " .\n" only ends a statement
+    quads = body.replace(b" .\n", suffix)
+    if quads.count(suffix) != body.count(b"\n"):
+        raise ValueError(f"{graph_iri}: not one N-Triples statement per line")
+    return quads
+
+
+def load_new_graphs(store: ox.Store, pieces: Sequence[bytes]) -> None:
+    """Add named graphs none of which the store holds, given as N-Quads ``pieces`` (one graph
+    each: :func:`nquads_piece`, or the N-Quads file a build worker serialised), in one atomic
+    step.
 
     Why not :func:`put_graph_ntriples` for each: ``Store.load`` inserts quad by quad in a
     transaction, ~18 µs a quad; the bulk loader sorts them into table files that RocksDB
@@ -107,21 +119,12 @@ def load_new_graphs(store: ox.Store, graphs: Sequence[tuple[str, bytes]]) -> Non
     every graph of the batch absent or complete, as a transaction would; the build, the only
     writer, has checked that none of them exists (the bulk loader adds, it does not replace).
     """
-    lines = 0
-    parts = []
-    for graph_iri, ntriples in graphs:
-        suffix = f" {ox.NamedNode(graph_iri)} .\n".encode()
-        body = ntriples if ntriples.endswith(b"\n") or not ntriples else ntriples + b"\n"
-        # N-Triples escapes line breaks inside literals, so " .\n" only ends a statement
-        quads = body.replace(b" .\n", suffix)
-        if quads.count(suffix) != body.count(b"\n"):
-            raise ValueError(f"{graph_iri}: not one N-Triples statement per line")
-        parts.append(quads)
-        lines += body.count(b"\n")
+    data = b"".join(pieces)
+    lines = data.count(b"\n")
     if lines > ATOMIC_LOAD_QUADS:
         raise ValueError(f"{lines} quads in one atomic load; at most {ATOMIC_LOAD_QUADS}")
-    if parts:
-        store.bulk_load(b"".join(parts), format=ox.RdfFormat.N_QUADS)
+    if data:
+        store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
 
 
 def scratch_store(vocabulary: Iterable[ox.Triple | ox.Quad]) -> ox.Store:

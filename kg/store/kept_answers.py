@@ -117,14 +117,24 @@ class Tabulator:
         for query in self.queries:  # a query the store cannot run fails now, not mid-build
             run_query(self._scratch, query, queries=self.queries)
 
-    def answers(self, releases: Sequence[tuple[str, str, bytes]]) -> list[dict[str, str]]:
+    def answers(
+        self,
+        releases: Sequence[tuple[str, str, bytes]],
+        *,
+        also: Callable[[ox.Store], None] | None = None,
+    ) -> list[dict[str, str]]:
         """Each query's rows as a compact JSON array, by query name, for each of ``releases``
         (given as id, graph IRI, N-Triples), in that order.
 
         They are loaded together and each query runs once over all of them; its rows are then
         dealt out by their ``release`` column, which keeps each release's rows in order (a
         scoped query orders by release first, and its answer for one release is its rows for
-        that release: tests/test_query_binding.py, tests/test_kept_answers.py).
+        that release: tests/test_query_binding.py, tests/test_kept_answers.py). ``also`` is
+        called with the scratch store while it holds the graphs (the build worker serialises
+        their dump files from there instead of loading them a second time).
+
+        The graphs are loaded leniently (IRIs not re-validated: ~1 ms a release graph): they
+        are the mapper's output, and the store that keeps them parses them strictly.
         """
         if self._answered >= SCRATCH_RELEASES:
             # an in-memory store keeps every term it has seen: a fresh one keeps memory flat
@@ -133,7 +143,11 @@ class Tabulator:
         names = [ox.NamedNode(graph) for _, graph, _ in releases]
         try:
             for name, (_, _, ntriples) in zip(names, releases, strict=True):
-                self._scratch.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
+                self._scratch.load(
+                    ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=name, lenient=True
+                )
+            if also is not None:
+                also(self._scratch)
             dealt: list[dict[str, list[tuple[str, ...]]]] = [{} for _ in releases]
             index = {release: i for i, (release, _, _) in enumerate(releases)}
             for query in self.queries.values():
