@@ -12,7 +12,9 @@ workers serialised (kg/rdf/serialise.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +28,10 @@ from kg.extract.measures import default_measures
 from kg.extract.records import Extraction
 from kg.namespaces import CORRECTIONS_GRAPH, VOCABULARY_GRAPH, release_graph
 from kg.publish.describe import (
+    abandon_writes,
     begin_writes,
     dumped_versions,
-    end_writes,
+    graph_file_path,
     publish,
     sparql_endpoint_url,
     write_graph_files,
@@ -156,9 +159,9 @@ def build(
         )  # fmt: skip
     except BaseException as exc:
         if dump_dir is not None:
-            # every file went through atomic_writer, which deleted its temporary file on the
-            # way out: nothing is left for the next build to clean (only a kill leaves some)
-            end_writes(dump_dir)
+            # the workers (stopped by now) may have written files of graphs that never
+            # landed, and left temporary files: they go (a kill leaves them to the next build)
+            abandon_writes(dump_dir)
         if isinstance(exc, OSError):
             raise _write_failure(exc, store_dir, dump_dir, written=len(summaries)) from None
         raise
@@ -198,6 +201,7 @@ def _store_and_dump(
     with (
         store_at(store_dir) as store,
         KeptAnswers.for_build(answers_path(store_dir), progress) as kept,
+        ExitStack() as stack,
     ):
         # the graphs this build writes are unknown to the dumps until they have landed
         # (kg/store/graph_versions.py): a kill in between leaves them to be dumped again
@@ -209,15 +213,9 @@ def _store_and_dump(
         kept.prepare(vocabulary_digest(store), scoped)
 
         def landed(m: MappedRelease) -> None:
-            tokens[m.graph] = token_of(m.ntriples)
-            if (
-                dump_dir is not None
-                and m.files is not None
-                and dumped.get(m.graph) != tokens[m.graph]  # unchanged: its files are right
-            ):
-                # the files its worker serialised, written now; publish takes them as they are
-                entry = write_graph_files(dump_dir, m.graph, m.files)
-                staged[m.graph] = {"version": tokens[m.graph], **entry}
+            tokens[m.graph] = m.token
+            if m.written is not None:  # the files its worker wrote: publish takes them as they are
+                staged[m.graph] = {"version": m.token, **m.written}
             summaries.append(
                 ReleaseSummary(
                     id=m.id,
@@ -240,11 +238,8 @@ def _store_and_dump(
                     replace_one(m)
                 return
             kept.record_many([], [m.id for m in batch])
-            # a worker's N-Quads file is the graph as the store will hold it (kg/rdf/serialise.py)
-            load_new_graphs(
-                store,
-                [m.files["nq"] if m.files else nquads_piece(m.graph, m.ntriples) for m in batch],
-            )
+            # every graph was parsed strictly by its worker (the kept answers' scratch store)
+            load_new_graphs(store, [quads(m) for m in batch], parsed=True)
             kept.record_many([(m.id, m.graph, m.answers) for m in batch], [])
             for m in batch:
                 landed(m)
@@ -252,7 +247,7 @@ def _store_and_dump(
         def replace_one(m: MappedRelease) -> None:
             """One release graph in its own transaction (a rebuilt one is replaced)."""
             kept.record(None, m.id)
-            put_graph_ntriples(store, m.graph, m.ntriples)
+            put_graph_ntriples(store, m.graph, ntriples(m))
             transacted.append(m.graph)
             kept.record((m.id, m.graph, m.answers), None)
             landed(m)
@@ -260,11 +255,26 @@ def _store_and_dump(
         pending: list[MappedRelease] = []
         transacted: list[str] = []  # graphs stored by a transaction (not bulk-loaded)
         staged: dict[str, dict[str, Any]] = {}
-        files = dump_dir is not None
+        write = None if dump_dir is None else partial(write_graph_files, dump_dir)
         dumped = dumped_versions(dump_dir) if dump_dir is not None else {}
         if dump_dir is not None:
-            begin_writes(dump_dir)  # the workers' files are written as their graphs land
-        for m in map_releases(releases, jobs=jobs, progress=progress, files=files):
+            begin_writes(dump_dir)  # the workers write the files of the graphs they map
+
+        def quads(m: MappedRelease) -> bytes:
+            """The graph as N-Quads: the piece its worker wrote (as the store holds it)."""
+            if m.written is None or dump_dir is None:
+                return nquads_piece(m.graph, m.ntriples)
+            return graph_file_path(dump_dir, m.graph, "nq").read_bytes()
+
+        def ntriples(m: MappedRelease) -> bytes:
+            if m.written is None:
+                return m.ntriples
+            return quads(m).replace(f" {ox.NamedNode(m.graph)} .\n".encode(), b" .\n")
+
+        mapped = map_releases(releases, jobs=jobs, progress=progress, write=write, dumped=dumped)
+        # closed on the way out, whatever happens: the workers are stopped before anything
+        # cleans up after them (a traceback would otherwise keep them running)
+        for m in stack.enter_context(closing(mapped)):
             held_before = store.contains_named_graph(ox.NamedNode(m.graph))
             if held_before or any(p.graph == m.graph for p in pending):
                 land(pending)  # in input order: what came before lands first

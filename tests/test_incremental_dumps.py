@@ -305,6 +305,51 @@ def test_a_dump_interrupted_half_way_is_repaired_by_the_next_build(
     assert _hidden(data) == []
 
 
+@pytest.mark.parametrize("stop", ["error", "kill"])
+def test_files_of_a_release_that_never_landed_do_not_outlive_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop: str
+) -> None:
+    """The workers write a graph's files before the graph lands in the store. A build of two
+    new releases stopped right after the first one's files were written leaves files of a
+    graph the store does not hold: a build stopped by an error deletes them on its way out;
+    after a kill (no clean-up runs: stood for by skipping it), the next build does."""
+    data = tmp_path / "data"
+    _epoch(monkeypatch, DAY1)
+    build([INVENTED / f"{R1}.txt"], **_dirs(data))
+    real = describe.write_graph_files
+    calls = []
+
+    def once_then_die(*args: object, **kwargs: object) -> object:
+        if calls:
+            raise _Killed
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kg.build, "write_graph_files", once_then_die)
+    if stop == "kill":
+        monkeypatch.setattr(kg.build, "abandon_writes", lambda _: None)
+    with pytest.raises(_Killed):
+        build([INVENTED / f"{R2}.txt", INVENTED / f"{R3}.txt"], **_dirs(data))
+    monkeypatch.undo()
+    _epoch(monkeypatch, DAY1)
+    assert calls == [1]  # R2's files were written, then the build stopped
+    store = ox.Store.read_only(str(data / "store"))
+    assert not store.contains_named_graph(ox.NamedNode(_release_graph(R2)))
+    del store
+    orphans = {data / f for f in _files_of(_release_graph(R2))}
+    if stop == "kill":
+        assert all(f.is_file() for f in orphans)
+        assert _hidden(data) == [data / ".fragments" / ".writing"]
+    else:
+        assert not any(f.exists() for f in orphans)
+        assert _hidden(data) == []
+    build([INVENTED / f"{R1}.txt"], **_dirs(data))
+    assert not any(f.exists() for f in orphans)
+    assert all((data / f).is_file() for f in _files_of(_release_graph(R1)))
+    _agree(data / "store", data, tmp_path)
+    assert _hidden(data) == []
+
+
 def _hidden(data: Path) -> list[Path]:
     """Hidden files among the dumps (temporary files, the running-publish marker)."""
     return [

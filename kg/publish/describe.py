@@ -374,6 +374,13 @@ def _stat(path: Path) -> list[int] | None:
     return [st.st_ino, st.st_size, st.st_mtime_ns]
 
 
+def graph_file_path(dump_dir: Path, graph_iri: str, key: str) -> Path:
+    """Where one graph's file ``key`` (kg/rdf/serialise.py ``FILES``) lives in the dump folder:
+    the Turtle file under ``graph/``, the pieces of the whole-dataset dumps under
+    ``.fragments/``."""
+    return _file(dump_dir, graph_iri, key)
+
+
 def _piece(dump_dir: Path, graph_iri: str, key: str) -> Path:
     return dump_dir / CACHE_DIR / (graph_file(graph_iri).removesuffix(".ttl") + "." + key)
 
@@ -571,21 +578,50 @@ def _sizes(entries: dict[str, dict[str, Any]], key: str) -> list[int]:
 
 
 def begin_writes(dump_dir: Path) -> None:
-    """Mark the dump folder as being written, first deleting the temporary files a killed
-    writer left among the per-graph files.
+    """Mark the dump folder as being written, first deleting what an interrupted writer left
+    (:func:`abandon_writes`, when the marker says one was).
 
     The marker ``.fragments/.writing`` exists from the first write of a build (or of
     :func:`publish`) until its manifest is written, so the walk over every per-graph file
-    (30,000 names at 10,000 releases) happens only after a kill.
+    (40,000 names at 10,000 releases) happens only after an interruption.
     """
     marker = dump_dir / CACHE_DIR / WRITING
     if marker.exists():
-        for folder in (dump_dir / "graph", dump_dir / CACHE_DIR):
-            for leftover in folder.rglob(".*.*"):
-                if leftover.is_file() and leftover != marker:
-                    leftover.unlink(missing_ok=True)
+        _remove_unrecorded(dump_dir)
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.touch()
+
+
+def abandon_writes(dump_dir: Path) -> None:
+    """A build failed (its workers stopped): delete what it left among the per-graph files
+    that the manifest does not vouch for, then the marker.
+
+    A build's workers write a graph's files before the graph lands in the store, so a build
+    stopped in between leaves files of graphs the store may not hold (and, from a stopped
+    worker, temporary files). The files of graphs the manifest records are left: those the
+    build replaced no longer match the manifest's inode, size and time, and the next
+    :func:`publish` writes them again from the store.
+    """
+    _remove_unrecorded(dump_dir)
+    end_writes(dump_dir)
+
+
+def _remove_unrecorded(dump_dir: Path) -> None:
+    """Delete every per-graph file (Turtle file or piece) the manifest does not record, and
+    temporary files."""
+    marker = dump_dir / CACHE_DIR / WRITING
+    recorded = {
+        _file(dump_dir, graph_iri, key)
+        for graph_iri in _read_manifest(dump_dir).get("graphs", {})
+        for key in FILES
+    }
+    for folder in (dump_dir / "graph", dump_dir / CACHE_DIR / "graph"):
+        for leftover in folder.rglob("*"):
+            if leftover.is_file() and leftover not in recorded:
+                leftover.unlink(missing_ok=True)
+    for leftover in (dump_dir / CACHE_DIR).glob(".*.*"):  # a manifest's temporary file
+        if leftover.is_file() and leftover != marker:
+            leftover.unlink(missing_ok=True)
 
 
 def dumped_versions(dump_dir: Path) -> dict[str, str]:

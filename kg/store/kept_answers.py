@@ -133,8 +133,9 @@ class Tabulator:
         called with the scratch store while it holds the graphs (the build worker serialises
         their dump files from there instead of loading them a second time).
 
-        The graphs are loaded leniently (IRIs not re-validated: ~1 ms a release graph): they
-        are the mapper's output, and the store that keeps them parses them strictly.
+        The graphs are parsed strictly (IRIs, datatypes, language tags checked), a mapper's
+        error failing here: the build's parent then bulk-loads them without checking again
+        (:func:`kg.store.embedded.load_new_graphs`, ``parsed``).
         """
         if self._answered >= SCRATCH_RELEASES:
             # an in-memory store keeps every term it has seen: a fresh one keeps memory flat
@@ -143,9 +144,7 @@ class Tabulator:
         names = [ox.NamedNode(graph) for _, graph, _ in releases]
         try:
             for name, (_, _, ntriples) in zip(names, releases, strict=True):
-                self._scratch.load(
-                    ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=name, lenient=True
-                )
+                self._scratch.load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
             if also is not None:
                 also(self._scratch)
             dealt: list[dict[str, list[tuple[str, ...]]]] = [{} for _ in releases]

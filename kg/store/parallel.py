@@ -23,7 +23,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import islice
@@ -35,6 +35,7 @@ from rdflib import Graph, Literal, URIRef
 from kg.extract.extractor import Extractor
 from kg.extract.records import Extraction, Status
 from kg.namespaces import release_graph
+from kg.store.graph_versions import token_of
 from kg.text.corpus import Release
 
 Progress = Callable[[str], None]
@@ -60,6 +61,9 @@ class MappedRelease:
     id: str
     graph: str
     ntriples: bytes
+    """The graph as the mapper wrote it; empty when its worker wrote the graph's dump files
+    (``written``): the parent then reads the graph from its N-Quads piece, so that it does not
+    cross from the worker to the parent through a pipe (~3 ms a release graph)."""
     triples: int
     figures: int
     malformed: int
@@ -68,9 +72,27 @@ class MappedRelease:
     unlinked: int
     answers: dict[str, str] = field(default_factory=dict)
     """The release-scoped queries' answers for this release, as JSON (kg/store/kept_answers.py)."""
-    files: dict[str, bytes] | None = None
-    """Its dump files (kg/rdf/serialise.py), when the build writes dumps and the graph has no
-    blank nodes: serialised here, in parallel, instead of read back from the store."""
+    token: str = ""
+    """The version of the graph (kg/store/graph_versions.py), from the mapper's N-Triples."""
+    written: dict[str, Any] | None = None
+    """What the worker's :data:`GraphFileWriter` returned for the graph's dump files, when it
+    wrote them (the graph changed and has no blank nodes); ``None`` when it did not."""
+
+
+GraphFileWriter = Callable[[str, dict[str, bytes]], dict[str, Any]]
+"""Writes one graph's dump files (IRI, files by key: kg/rdf/serialise.py) where the dumps live
+and returns what the dumps' manifest records of them (kg/publish/describe.py). The build hands
+one to the workers (a module-level function and a path: picklable), so that the files are
+written where they are made instead of crossing to the parent."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Releases a worker takes together, with the version of each release graph the dumps
+    already hold (``None``: none), so that it writes only the files of graphs that changed."""
+
+    releases: tuple[Release, ...]
+    dumped: tuple[str | None, ...]
 
 
 def _term(node: Any) -> str:
@@ -160,31 +182,44 @@ def process_extractor() -> Extractor:
     return _extractor
 
 
-BATCH = 8
-"""Releases a worker maps and answers together: each kept query then runs once per batch (its
-parsing and planning cost ~1 ms, as much as answering it for one release)."""
+BATCH = 32
+"""Releases a worker maps and answers together: each kept query then runs once per batch
+(parsing and planning the ten of them cost ~11 ms, as much as answering them for one release)."""
 
 
-def map_batch(releases: Sequence[Release], files: bool = False) -> list[MappedRelease]:
+def map_batch(
+    batch: Batch | Sequence[Release], write: GraphFileWriter | None = None
+) -> list[MappedRelease]:
     """Extract and map releases with this process's extractor, and answer their release-scoped
-    queries together while the graphs are at hand (kg/store/kept_answers.py); with ``files``,
-    serialise their dump files too (kg/rdf/serialise.py)."""
+    queries together while the graphs are at hand (kg/store/kept_answers.py); with ``write``,
+    serialise the dump files of the graphs that changed (kg/rdf/serialise.py) and write them."""
     from kg.rdf.serialise import graph_files_from_ntriples
     from kg.store.kept_answers import process_tabulator
 
+    if not isinstance(batch, Batch):
+        batch = Batch(tuple(batch), (None,) * len(batch))
     extractor = process_extractor()
-    mapped = [map_extraction(extractor.extract(release)) for release in releases]
-    serialised: list[dict[str, bytes] | None] = [None] * len(mapped)
+    mapped = [
+        replace(m, token=token_of(m.ntriples))
+        for m in (map_extraction(extractor.extract(release)) for release in batch.releases)
+    ]
+    written: list[dict[str, Any] | None] = [None] * len(mapped)
 
     def serialise(scratch: ox.Store) -> None:  # from the tabulator's store, which holds them
-        for i, m in enumerate(mapped):
-            serialised[i] = graph_files_from_ntriples(m.graph, m.ntriples, loaded=scratch)
+        assert write is not None
+        for i, (m, dumped) in enumerate(zip(mapped, batch.dumped, strict=True)):
+            if m.token == dumped:
+                continue  # the dumps hold this very graph: its files are right
+            files = graph_files_from_ntriples(m.graph, m.ntriples, loaded=scratch)
+            if files is not None:
+                written[i] = write(m.graph, files)
 
     answers = process_tabulator().answers(
-        [(m.id, m.graph, m.ntriples) for m in mapped], also=serialise if files else None
+        [(m.id, m.graph, m.ntriples) for m in mapped], also=serialise if write else None
     )
     return [
-        replace(m, answers=a, files=f) for m, a, f in zip(mapped, answers, serialised, strict=True)
+        replace(m, answers=a, written=w, ntriples=m.ntriples if w is None else b"")
+        for m, a, w in zip(mapped, answers, written, strict=True)
     ]
 
 
@@ -193,24 +228,33 @@ def map_releases(
     *,
     jobs: int | None = None,
     progress: Progress | None = None,
-    files: bool = False,
-) -> Iterator[MappedRelease]:
+    write: GraphFileWriter | None = None,
+    dumped: Mapping[str, str] | None = None,
+) -> Generator[MappedRelease, None, None]:
     """Yield every release mapped, in input order, using up to ``jobs`` processes.
 
     ``jobs=None`` means :func:`default_jobs`, in-process below :data:`AUTO_PARALLEL_MIN`
     releases; ``jobs=1`` never starts a process. Workers take :data:`BATCH` releases at a time.
-    Results stream: at most ``4 * jobs`` batches wait for the parent at any time, whatever the
-    size of the build.
+    Results stream: at most ``2 * jobs`` batches wait for the parent at any time, whatever the
+    size of the build. With ``write``, the workers write the dump files of each graph whose
+    version is not the one ``dumped`` (graph IRI → version) says the dumps hold.
     """
     if jobs is None:
         jobs = default_jobs() if len(releases) >= AUTO_PARALLEL_MIN else 1
     jobs = max(1, min(jobs, len(releases)))
-    batches = (releases[i : i + BATCH] for i in range(0, len(releases), BATCH))
-    work = partial(map_batch, files=files)  # module-level + keyword: picklable for workers
+    known = dumped or {}
+    batches = (
+        Batch(
+            tuple(releases[i : i + BATCH]),
+            tuple(known.get(release_graph(r.id)) for r in releases[i : i + BATCH]),
+        )
+        for i in range(0, len(releases), BATCH)
+    )
+    work = partial(map_batch, write=write)  # module-level + keyword: picklable for workers
     if jobs == 1:
         done: Iterable[list[MappedRelease]] = map(work, batches)
     else:
-        done = ordered_map(work, batches, jobs)
+        done = ordered_map(work, batches, jobs, window=2 * jobs)
     yield from _report((m for batch in done for m in batch), progress)
 
 
