@@ -337,3 +337,54 @@ def test_quote_prefix_must_match_the_text_before_the_span() -> None:
     assert fired(report) == {("QuoteContextMatchesTextShape", str(SPAN))}
     (violation,) = report.by_shape("QuoteContextMatchesTextShape")
     assert violation.path == str(OA.prefix)
+
+
+def test_report_text_counts_each_graph_and_shortens_iris_by_the_longest_namespace() -> None:
+    """Per-graph counts in one pass and IRIs shortened by one match: same lines as before."""
+    from kg.checks.shacl import _short
+
+    g1 = "https://w3id.org/narcotics-kg/graph/release/r1"
+    g2 = "https://w3id.org/narcotics-kg/graph/release/r2"
+    shape = "https://w3id.org/narcotics-kg/shapes#FigureShape"
+    report = ValidationReport(
+        findings=(
+            Finding(
+                g1,
+                "https://w3id.org/narcotics-kg/id/release/r1",
+                shape,
+                None,
+                Severity.VIOLATION,
+                "m1",
+                None,
+            ),
+            Finding(
+                g1,
+                "https://w3id.org/narcotics-kg/id/release/r1",
+                shape,
+                None,
+                Severity.WARNING,
+                "m2",
+                None,
+            ),
+            Finding(
+                g2,
+                "https://w3id.org/narcotics-kg/id/release/r2",
+                shape,
+                None,
+                Severity.WARNING,
+                "m3",
+                None,
+            ),
+        ),
+        graphs=(g1, g2, "https://w3id.org/narcotics-kg/graph/release/r3"),
+    )
+    lines = report.text().splitlines()
+    assert lines[:3] == [
+        "nkg:release/r1: 1 violations, 1 warnings, 0 info",
+        "nkg:release/r2: 0 violations, 1 warnings, 0 info",
+        "nkg:release/r3: 0 violations, 0 warnings, 0 info",
+    ]
+    assert "  nkgv:release/r1 [nks:FigureShape]: m1" in lines
+    # a namespace alone is not shortened to an empty local name; a shorter one may apply
+    assert _short("https://w3id.org/narcotics-kg/graph/") == "https://w3id.org/narcotics-kg/graph/"
+    assert _short("http://other.example/x") == "http://other.example/x"

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 
@@ -379,9 +379,13 @@ SELECT ?p WHERE {
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class ConstraintResult:
-    """Whether one graph (with the vocabulary) meets one integrity constraint."""
+class ConstraintResult(NamedTuple):
+    """Whether one graph (with the vocabulary) meets one integrity constraint.
+
+    A named tuple, not a dataclass: a validation that reuses kept findings makes 22 of them
+    per release graph (220,000 at 10,000 releases), and a frozen dataclass costs three
+    times as much to make.
+    """
 
     graph: str
     constraint: str

@@ -20,6 +20,7 @@ Not done here: cross-release checks and reasoning (kg/checks/reason.py). pySHACL
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,8 +123,13 @@ class ValidationReport:
         """A readable report: one summary line per graph, findings grouped by severity."""
         lines = []
         graphs = list(dict.fromkeys([*self.graphs, *(f.graph for f in self.findings)]))
+        # counted in one pass: a count per graph over every finding was quadratic (18 s of a
+        # 10,000-release report)
+        per_graph = {g: dict.fromkeys(Severity, 0) for g in graphs}
+        for f in self.findings:
+            per_graph[f.graph][f.severity] += 1
         for g in graphs:
-            c = self.counts(g)
+            c = per_graph[g]
             lines.append(
                 f"{_short(g)}: {c[Severity.VIOLATION]} violations, "
                 f"{c[Severity.WARNING]} warnings, {c[Severity.INFO]} info"
@@ -146,14 +152,18 @@ class ValidationReport:
 
 
 _CURIES = sorted({**PREFIXES, "nks": str(NKS)}.items(), key=lambda kv: -len(kv[1]))
+_PREFIX_OF = {ns: prefix for prefix, ns in reversed(_CURIES)}
+# the longest namespace first, as the loop it replaces tried them (one match instead of a
+# startswith per namespace: a 10,000-release report shortens 67,000 IRIs)
+_NAMESPACE = re.compile("(?:" + "|".join(re.escape(ns) for _, ns in _CURIES) + r")(?=.)", re.S)
 
 
 def _short(iri: str) -> str:
     """``https://w3id.org/narcotics-kg/id/release/x`` → ``nkgv:release/x``, for reading only."""
-    for prefix, ns in _CURIES:
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
+    found = _NAMESPACE.match(iri)
+    if found is None:
+        return iri
+    return f"{_PREFIX_OF[found.group()]}:{iri[found.end() :]}"
 
 
 class _PreparingGraph(Graph):

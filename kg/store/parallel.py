@@ -1,11 +1,13 @@
-"""Extract and map releases in worker processes; hand the parent N-Triples bytes per release.
+"""Extract and map releases in worker processes; hand the parent each release's graph.
 
 Why: extraction and mapping are pure and independent per release (embarrassingly parallel),
 and they are most of a build's cost; storing is not (one embedded store, one writer). So
 worker processes each load the lexicon once and turn a :class:`~kg.text.corpus.Release` into a
-:class:`MappedRelease` (its graph as N-Triples bytes plus the counts the build reports), and
-the parent streams those into the store, one transaction per release graph
-(:func:`kg.store.embedded.put_graph_ntriples`), in input order.
+:class:`MappedRelease` (its graph plus the counts the build reports, its kept answers, and
+what they wrote of its dump files), and the parent stores those in input order, new graphs a
+batch per bulk load (kg/build.py). The graph travels as N-Triples bytes, or, when the worker
+wrote the graph's dump files, not at all: the parent reads its N-Quads piece
+(docs/decisions/20261129-workers-write-graph-files.md).
 
 Mapping goes through :func:`kg.rdf.mapping.to_graph` (the one place that knows the graph layout),
 but into :class:`_NTriplesGraph`, which writes each triple as an N-Triples line instead of
