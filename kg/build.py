@@ -12,7 +12,7 @@ workers serialised (kg/rdf/serialise.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from contextlib import ExitStack, closing
+from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -46,6 +46,7 @@ from kg.store.embedded import (
     ATOMIC_LOAD_QUADS,
     load_new_graphs,
     nquads_piece,
+    ntriples_of_piece,
     put_graph_ntriples,
     release_graph_names,
     replace_graph,
@@ -201,7 +202,6 @@ def _store_and_dump(
     with (
         store_at(store_dir) as store,
         KeptAnswers.for_build(answers_path(store_dir), progress) as kept,
-        ExitStack() as stack,
     ):
         # the graphs this build writes are unknown to the dumps until they have landed
         # (kg/store/graph_versions.py): a kill in between leaves them to be dumped again
@@ -267,26 +267,25 @@ def _store_and_dump(
             return graph_file_path(dump_dir, m.graph, "nq").read_bytes()
 
         def ntriples(m: MappedRelease) -> bytes:
-            if m.written is None:
-                return m.ntriples
-            return quads(m).replace(f" {ox.NamedNode(m.graph)} .\n".encode(), b" .\n")
+            return m.ntriples if m.written is None else ntriples_of_piece(m.graph, quads(m))
 
         mapped = map_releases(releases, jobs=jobs, progress=progress, write=write, dumped=dumped)
         # closed on the way out, whatever happens: the workers are stopped before anything
         # cleans up after them (a traceback would otherwise keep them running)
-        for m in stack.enter_context(closing(mapped)):
-            held_before = store.contains_named_graph(ox.NamedNode(m.graph))
-            if held_before or any(p.graph == m.graph for p in pending):
-                land(pending)  # in input order: what came before lands first
-                pending = []
-                replace_one(m)
-                continue
-            pending.append(m)
-            if len(pending) >= BULK_MAX_GRAPHS or sum(p.triples for p in pending) >= (
-                ATOMIC_LOAD_QUADS // 2
-            ):
-                land(pending)
-                pending = []
+        with closing(mapped):
+            for m in mapped:
+                held_before = store.contains_named_graph(ox.NamedNode(m.graph))
+                if held_before or any(p.graph == m.graph for p in pending):
+                    land(pending)  # in input order: what came before lands first
+                    pending = []
+                    replace_one(m)
+                    continue
+                pending.append(m)
+                if len(pending) >= BULK_MAX_GRAPHS or sum(p.triples for p in pending) >= (
+                    ATOMIC_LOAD_QUADS // 2
+                ):
+                    land(pending)
+                    pending = []
         land(pending)
         progress(
             f"kept answers of {len(scoped)} queries for {len(summaries)} releases: {kept.path}"

@@ -45,7 +45,7 @@ from kg.publish.dumps import atomic_writer, sync_file_system
 from kg.publish.whole import DUMP_STEM, WHOLE, jsonld_context, prefix_header
 from kg.publish.whole import size as whole_size
 from kg.rdf.serialise import FILES, graph_files, without_prefixes
-from kg.store.embedded import graph_names
+from kg.store.embedded import graph_names, ntriples_of_piece
 from kg.store.graph_versions import read_versions, remember
 
 BASE = "https://w3id.org/narcotics-kg/"
@@ -409,8 +409,9 @@ def write_graph_files(dump_dir: Path, graph_iri: str, files: dict[str, bytes]) -
 
     None is synced here: :func:`publish` flushes them all at once before it writes the
     description and the manifest that name them (:func:`kg.publish.dumps.sync_file_system`).
-    The build calls this for the graphs its workers serialised, as each lands;
-    :func:`publish` then takes them as they are.
+    The build's workers call this for the graphs they serialise, before the graph lands
+    (docs/decisions/20261129-workers-write-graph-files.md); :func:`publish` then takes the
+    files as they are.
     """
     stats: dict[str, list[int] | None] = {}
     for key in FILES:
@@ -652,14 +653,9 @@ def graph_ntriples_source(dump_dir: Path, store_dir: Path) -> Callable[[str], by
         if _stat(path) != entry["files"].get("nq"):
             return None
         try:
-            quads = path.read_bytes()
-        except OSError:
+            return ntriples_of_piece(graph_iri, path.read_bytes())
+        except (OSError, ValueError):  # unreadable, or not one quad of this graph per line
             return None
-        suffix = f" {ox.NamedNode(graph_iri)} .\n".encode()
-        ntriples = quads.replace(suffix, b" .\n")
-        if quads.count(b"\n") != quads.count(suffix):  # not one quad of this graph per line
-            return None
-        return ntriples
 
     return read
 

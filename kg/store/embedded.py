@@ -107,6 +107,15 @@ def nquads_piece(graph_iri: str, ntriples: bytes) -> bytes:
     return quads
 
 
+def ntriples_of_piece(graph_iri: str, nquads: bytes) -> bytes:
+    """The N-Quads ``nquads`` of the graph ``graph_iri`` (:func:`nquads_piece`, or a dump
+    piece) as N-Triples; ``ValueError`` unless every line is a quad of that graph."""
+    suffix = f" {ox.NamedNode(graph_iri)} .\n".encode()
+    if nquads.count(b"\n") != nquads.count(suffix):
+        raise ValueError(f"{graph_iri}: not one quad of this graph per line")
+    return nquads.replace(suffix, b" .\n")
+
+
 def load_new_graphs(store: ox.Store, pieces: Sequence[bytes], *, parsed: bool = False) -> None:
     """Add named graphs none of which the store holds, given as N-Quads ``pieces`` (one graph
     each: :func:`nquads_piece`, or the N-Quads file a build worker serialised), in one atomic

@@ -189,17 +189,13 @@ BATCH = 32
 (parsing and planning the ten of them cost ~11 ms, as much as answering them for one release)."""
 
 
-def map_batch(
-    batch: Batch | Sequence[Release], write: GraphFileWriter | None = None
-) -> list[MappedRelease]:
+def map_batch(batch: Batch, write: GraphFileWriter | None = None) -> list[MappedRelease]:
     """Extract and map releases with this process's extractor, and answer their release-scoped
     queries together while the graphs are at hand (kg/store/kept_answers.py); with ``write``,
     serialise the dump files of the graphs that changed (kg/rdf/serialise.py) and write them."""
     from kg.rdf.serialise import graph_files_from_ntriples
     from kg.store.kept_answers import process_tabulator
 
-    if not isinstance(batch, Batch):
-        batch = Batch(tuple(batch), (None,) * len(batch))
     extractor = process_extractor()
     mapped = [
         replace(m, token=token_of(m.ntriples))
@@ -207,8 +203,8 @@ def map_batch(
     ]
     written: list[dict[str, Any] | None] = [None] * len(mapped)
 
-    def serialise(scratch: ox.Store) -> None:  # from the tabulator's store, which holds them
-        assert write is not None
+    def serialise(scratch: ox.Store, write: GraphFileWriter) -> None:
+        """From the tabulator's store, which holds the graphs."""
         for i, (m, dumped) in enumerate(zip(mapped, batch.dumped, strict=True)):
             if m.token == dumped:
                 continue  # the dumps hold this very graph: its files are right
@@ -217,7 +213,8 @@ def map_batch(
                 written[i] = write(m.graph, files)
 
     answers = process_tabulator().answers(
-        [(m.id, m.graph, m.ntriples) for m in mapped], also=serialise if write else None
+        [(m.id, m.graph, m.ntriples) for m in mapped],
+        also=None if write is None else partial(serialise, write=write),
     )
     return [
         replace(m, answers=a, written=w, ntriples=m.ntriples if w is None else b"")
