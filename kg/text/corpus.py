@@ -77,13 +77,25 @@ def read_text(path: Path) -> tuple[str, str]:
     return read_release_bytes(path)
 
 
+def _mapping_with_line(
+    loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    mapping[_LINE] = node.start_mark.line + 1
+    return mapping
+
+
 class _LineLoader(yaml.SafeLoader):
     """A safe YAML loader that records the line of each mapping under ``__line__``."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        mapping = super().construct_mapping(node, deep=deep)
-        mapping[_LINE] = node.start_mark.line + 1
-        return mapping
+    construct_mapping = _mapping_with_line  # type: ignore[assignment]
+
+
+class _FastLineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """:class:`_LineLoader` on libyaml's parser: the pure-Python one took a second for the
+    metadata of 1,000 releases, before any worker starts (kg/text/yamldata.py says more)."""
+
+    construct_mapping = _mapping_with_line
 
 
 _LINE = "__line__"
@@ -96,6 +108,16 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+_FastLineLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
+def _load_yaml(text: str) -> Any:
+    """The document, through libyaml; a document it refuses is parsed again by the pure
+    parser, whose error (and its line) is the one raised, as before libyaml was used."""
+    try:
+        return yaml.load(text, Loader=_FastLineLoader)
+    except yaml.YAMLError:
+        return yaml.load(text, Loader=_LineLoader)
 
 
 def _parse_date(value: Any, path: Path, where: str) -> dt.date | None:
@@ -199,7 +221,7 @@ def read_metadata(path: Path) -> dict[str, dict[str, Any]]:
     whose implied file ``<id>.txt`` another entry names explicitly.
     """
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+        raw = _load_yaml(path.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
         raise InputError(path, f"line {line}: {exc.problem}") from exc
