@@ -3,18 +3,20 @@
 Why: the CLI stays thin; this is the library entry point a notebook or a scheduler calls too.
 All input is read before anything is written, so bad input leaves the store as it was; each
 release graph is then extracted and mapped (in parallel, kg/store/parallel.py) and stored
-atomically (new graphs a batch per bulk load, a rebuilt one replaced in its own transaction), so
-a crash leaves every graph either old or new. The answers of the release-scoped queries are kept
-beside the store as each graph lands (kg/store/kept_answers.py), and so are the dump files the
-workers serialised (kg/rdf/serialise.py).
+atomically (new graphs a segment at a time, in batches of one bulk load each; a rebuilt one
+replaced in its own transaction), so a crash leaves every graph either old or new. The answers
+of the release-scoped queries are kept beside the store as each graph lands
+(kg/store/kept_answers.py), and so are the dump files the workers serialised
+(kg/rdf/serialise.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from contextlib import closing
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from functools import partial
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +61,13 @@ from kg.store.kept_answers import (
     process_tabulator,
     vocabulary_digest,
 )
-from kg.store.parallel import MappedRelease, map_releases, process_extractor
+from kg.store.parallel import (
+    MappedRelease,
+    map_releases,
+    process_extractor,
+    start_workers,
+    worker_count,
+)
 from kg.text.corpus import Release, iter_releases
 
 Progress = Callable[[str], None]
@@ -67,6 +75,13 @@ BULK_MIN_GRAPHS = 8
 """New release graphs are bulk-loaded (one atomic ingestion per batch) from this many on."""
 BULK_MAX_GRAPHS = 32
 """At most this many release graphs per bulk load (and half of ATOMIC_LOAD_QUADS quads)."""
+SEGMENT_GRAPHS = 1024
+"""New release graphs land a segment at a time: this many, or fewer when they hold
+:data:`SEGMENT_BYTES` (docs/decisions/20261129-build-lands-in-segments.md)."""
+SEGMENT_BYTES = 128 * 2**20
+"""The most a segment holds in this process (its graphs' N-Triples, when they came through
+the pipe, and their kept answers): ~40 MB for 1,024 release graphs whose files the workers
+wrote, ~300 MB were their N-Triples held too."""
 
 
 @dataclass(frozen=True)
@@ -118,9 +133,9 @@ def build(
     """Build release graphs for ``paths`` (default: the bundled corpus) into ``store_dir``.
 
     ``jobs`` processes extract and map (kg/store/parallel.py; default: one per core, in-process for
-    small inputs) while this process streams each release graph into the store in its own
-    transaction, in input order. Every file is read (and bad input refused) before anything
-    is written.
+    small inputs), started as soon as the input is read; this process stores the release
+    graphs in input order, new ones a segment of up to :data:`SEGMENT_GRAPHS` at a time. Every
+    file is read (and bad input refused) before anything is written.
     """
     releases: list[Release] = []
     seen: dict[str, Release] = {}
@@ -138,6 +153,24 @@ def build(
         warnings.extend(f"warning: {release.path}: {note}" for note in release.notes)
         seen[release.sha256] = release
         releases.append(release)
+    with ExitStack() as stack:
+        # the workers start now and warm up (imports, lexicon) while this process does the
+        # checks and set-up below; leaving the block stops them, whatever happened
+        workers = worker_count(len(releases), jobs)
+        pool = stack.enter_context(start_workers(workers)) if workers > 1 else None
+        return _checked_build(releases, skipped, warnings, store_dir, dump_dir, progress, pool)
+
+
+def _checked_build(
+    releases: list[Release],
+    skipped: list[str],
+    warnings: list[str],
+    store_dir: Path,
+    dump_dir: Path | None,
+    progress: Progress,
+    pool: Pool | None,
+) -> BuildResult:
+    """:func:`build` once its input is read: every other check, then the writes."""
     ontology = load_ontology_graph()
     # the mapping files are input too: a malformed one must fail before anything is written
     # (this also builds the in-process extractor, which map_releases then reuses)
@@ -156,9 +189,11 @@ def build(
     try:
         _store_and_dump(
             releases, store_dir, dump_dir, ontology, corrections, scoped, summaries, dumps,
-            held, progress=progress, jobs=jobs,
+            held, progress=progress, pool=pool,
         )  # fmt: skip
     except BaseException as exc:
+        if pool is not None:
+            pool.terminate()  # the workers stop before anything cleans up after them
         if dump_dir is not None:
             # the workers (stopped by now) may have written files of graphs that never
             # landed, and left temporary files: they go (a kill leaves them to the next build)
@@ -196,7 +231,7 @@ def _store_and_dump(
     held: list[int],
     *,
     progress: Progress,
-    jobs: int | None,
+    pool: Pool | None,
 ) -> None:
     """The writing half of :func:`build`: store each graph, keep answers, correct, dump."""
     with (
@@ -229,20 +264,25 @@ def _store_and_dump(
             )
             progress(f"stored {m.graph}: {m.triples} triples")
 
-        def land(batch: list[MappedRelease]) -> None:
-            """Store release graphs the store does not hold: a batch in one atomic bulk load,
-            a few one transaction each (the bulk loader costs more below eight graphs).
-            Kept answers: forgotten before, kept after, so a kill leaves them missing."""
-            if len(batch) < BULK_MIN_GRAPHS:
-                for m in batch:
+        def land(segment: list[MappedRelease]) -> None:
+            """Store release graphs the store does not hold, in input order: batches of up to
+            :data:`BULK_MAX_GRAPHS` in one atomic bulk load each, a few graphs one transaction
+            each (the bulk loader costs more below eight graphs). Kept answers: forgotten
+            before, kept after, so a kill leaves them missing."""
+            if len(segment) < BULK_MIN_GRAPHS:
+                for m in segment:
                     replace_one(m)
                 return
-            kept.record_many([], [m.id for m in batch])
-            # every graph was parsed strictly by its worker (the kept answers' scratch store)
-            load_new_graphs(store, [quads(m) for m in batch], parsed=True)
-            kept.record_many([(m.id, m.graph, m.answers) for m in batch], [])
-            for m in batch:
-                landed(m)
+            for batch in _atomic_batches(segment):
+                if len(batch) == 1:  # a graph of more than half an atomic load on its own
+                    replace_one(batch[0])
+                    continue
+                kept.record_many([], [m.id for m in batch])
+                # every graph was parsed strictly by its worker (its kept answers' scratch store)
+                load_new_graphs(store, [quads(m) for m in batch], parsed=True)
+                kept.record_many([(m.id, m.graph, m.answers) for m in batch], [])
+                for m in batch:
+                    landed(m)
 
         def replace_one(m: MappedRelease) -> None:
             """One release graph in its own transaction (a rebuilt one is replaced)."""
@@ -252,7 +292,6 @@ def _store_and_dump(
             kept.record((m.id, m.graph, m.answers), None)
             landed(m)
 
-        pending: list[MappedRelease] = []
         transacted: list[str] = []  # graphs stored by a transaction (not bulk-loaded)
         staged: dict[str, dict[str, Any]] = {}
         write = None if dump_dir is None else partial(write_graph_files, dump_dir)
@@ -269,24 +308,27 @@ def _store_and_dump(
         def ntriples(m: MappedRelease) -> bytes:
             return m.ntriples if m.written is None else ntriples_of_piece(m.graph, quads(m))
 
-        mapped = map_releases(releases, jobs=jobs, progress=progress, write=write, dumped=dumped)
-        # closed on the way out, whatever happens: the workers are stopped before anything
-        # cleans up after them (a traceback would otherwise keep them running)
+        mapped = map_releases(
+            releases, jobs=1, pool=pool, progress=progress, write=write, dumped=dumped
+        )  # in this process when there is no pool
+        # New graphs wait in a segment and land together, not as each batch comes: landing
+        # while the workers map made the bulk loader, RocksDB's compactions and the workers
+        # contend for the same cores, which cost more than the overlap saved (the decision)
+        segment: dict[str, MappedRelease] = {}  # by graph IRI, in input order
+        held_bytes = 0
         with closing(mapped):
             for m in mapped:
-                held_before = store.contains_named_graph(ox.NamedNode(m.graph))
-                if held_before or any(p.graph == m.graph for p in pending):
-                    land(pending)  # in input order: what came before lands first
-                    pending = []
+                if m.graph in segment or store.contains_named_graph(ox.NamedNode(m.graph)):
+                    land(list(segment.values()))  # in input order: what came before first
+                    segment, held_bytes = {}, 0
                     replace_one(m)
                     continue
-                pending.append(m)
-                if len(pending) >= BULK_MAX_GRAPHS or sum(p.triples for p in pending) >= (
-                    ATOMIC_LOAD_QUADS // 2
-                ):
-                    land(pending)
-                    pending = []
-        land(pending)
+                segment[m.graph] = m
+                held_bytes += len(m.ntriples) + sum(map(len, m.answers.values()))
+                if len(segment) >= SEGMENT_GRAPHS or held_bytes >= SEGMENT_BYTES:
+                    land(list(segment.values()))
+                    segment, held_bytes = {}, 0
+        land(list(segment.values()))
         progress(
             f"kept answers of {len(scoped)} queries for {len(summaries)} releases: {kept.path}"
         )
@@ -308,6 +350,21 @@ def _store_and_dump(
             dumps.extend(
                 publish(store, dump_dir, progress=progress, store_dir=store_dir, staged=staged)
             )
+
+
+def _atomic_batches(segment: list[MappedRelease]) -> Iterator[list[MappedRelease]]:
+    """``segment`` in order, cut into bulk loads of at most :data:`BULK_MAX_GRAPHS` graphs
+    and half of :data:`ATOMIC_LOAD_QUADS` quads (one ingestion each: atomic)."""
+    batch: list[MappedRelease] = []
+    quads = 0
+    for m in segment:
+        if batch and (len(batch) >= BULK_MAX_GRAPHS or quads + m.triples > ATOMIC_LOAD_QUADS // 2):
+            yield batch
+            batch, quads = [], 0
+        batch.append(m)
+        quads += m.triples
+    if batch:
+        yield batch
 
 
 def remove(

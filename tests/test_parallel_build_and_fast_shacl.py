@@ -12,6 +12,7 @@ find what one query per check finds.
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 import sys
 from pathlib import Path
@@ -21,6 +22,7 @@ import pytest
 from rdflib import XSD, Graph, URIRef
 from rdflib.compare import isomorphic
 
+import kg.build
 from kg.build import build
 from kg.checks.fastshacl import (
     Unsupported,
@@ -34,10 +36,12 @@ from kg.checks.fastshacl import (
 )
 from kg.checks.releases import validate_store
 from kg.checks.shacl import Finding, ValidationReport, load_shapes, validate
+from kg.errors import InputError
 from kg.extract.extractor import Extractor
 from kg.extract.lexicon import Lexicon
 from kg.extract.measures import default_measures
 from kg.namespaces import NKGV, NKO, OA, VOCABULARY_GRAPH, release_graph
+from kg.queries.run import run_query
 from kg.rdf.mapping import to_graph
 from kg.store.embedded import (
     put_graph_ntriples,
@@ -45,6 +49,7 @@ from kg.store.embedded import (
     replace_graph,
     to_dataset,
 )
+from kg.store.kept_answers import answer, answers_path, release_scoped
 from kg.store.parallel import map_releases
 from kg.text.corpus import iter_releases
 
@@ -128,6 +133,52 @@ def test_two_parallel_builds_are_identical(
     }
     # the vocabulary graph has blank nodes (the Data Cube structure): compare as RDF
     assert isomorphic(*(_graph(s, vocab) for s in (first, second)))
+
+
+@pytest.mark.slow
+def test_a_build_landing_many_small_segments_stores_the_same_graphs_and_answers(
+    parallel_build: Path, synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 14 releases in segments of 5, 5 and 4, bulk-loaded two graphs at a time: segments cut
+    # into batches of 2, 2 and a lone graph (stored by a transaction), and 2, 2
+    monkeypatch.setattr(kg.build, "SEGMENT_GRAPHS", 5)
+    monkeypatch.setattr(kg.build, "BULK_MAX_GRAPHS", 2)
+    monkeypatch.setattr(kg.build, "BULK_MIN_GRAPHS", 2)
+    loads: list[int] = []
+    real = kg.build.load_new_graphs
+
+    def counted(store: ox.Store, pieces: list[bytes], *, parsed: bool = False) -> None:
+        loads.append(len(pieces))
+        real(store, pieces, parsed=parsed)
+
+    monkeypatch.setattr(kg.build, "load_new_graphs", counted)
+    store_dir = tmp_path / "data" / "store"
+    result = build([synthetic], store_dir=store_dir, dump_dir=store_dir.parent, jobs=2)
+    assert [r.id for r in result.releases] == [r.id for r in iter_releases([synthetic])]
+    assert loads == [2, 2, 2, 2, 2, 2]  # 12 graphs bulk-loaded, two alone in a transaction
+    store = ox.Store(str(store_dir))
+    assert _quads(store) == _quads(ox.Store.read_only(str(parallel_build)))
+    for query in release_scoped():  # every release's answers kept, and fresh
+        notes: list[str] = []
+        kept = answer(store, query.name, kept=answers_path(store_dir), note=notes.append)
+        assert notes == []
+        assert kept == run_query(store, query.name), query.name
+
+
+@pytest.mark.slow
+def test_a_build_refused_after_its_workers_started_stops_them_and_writes_nothing(
+    synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the workers start as soon as the input is read, before the build's other checks: one
+    # of those failing (here the deployment's base URL) must still stop them, store nothing
+    monkeypatch.setenv("NARCOKG_BASE_URL", "ftp://kg.example.org/")
+    store_dir, dump_dir = tmp_path / "data" / "store", tmp_path / "data"
+    started = multiprocessing.active_children()
+    with pytest.raises(InputError, match="NARCOKG_BASE_URL"):
+        build([synthetic], store_dir=store_dir, dump_dir=dump_dir, jobs=2)
+    assert multiprocessing.active_children() == started == []
+    assert not store_dir.exists()
+    assert not dump_dir.exists() or list(dump_dir.iterdir()) == []
 
 
 def _graph(store: ox.Store, name: ox.NamedNode) -> Graph:

@@ -26,9 +26,11 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import islice
+from multiprocessing.pool import Pool
 from typing import Any
 
 import pyoxigraph as ox
@@ -222,6 +224,41 @@ def map_batch(batch: Batch, write: GraphFileWriter | None = None) -> list[Mapped
     ]
 
 
+def worker_count(releases: int, jobs: int | None) -> int:
+    """The processes :func:`map_releases` uses for ``releases`` releases (1: none started).
+
+    ``jobs=None`` means :func:`default_jobs`, in-process below :data:`AUTO_PARALLEL_MIN`
+    releases (spawning costs ~1 s); never more processes than releases.
+    """
+    if jobs is None:
+        jobs = default_jobs() if releases >= AUTO_PARALLEL_MIN else 1
+    return max(1, min(jobs, releases))
+
+
+def _warm_up() -> None:
+    """Load what every batch needs (the lexicon, the kept queries) as the worker starts, so
+    that it is ready when the first batch comes. A failure is not raised here (a pool whose
+    initializer fails restarts its workers forever): :func:`map_batch` meets it again and
+    raises it, and the parent has already checked the same files."""
+    from kg.store.kept_answers import process_tabulator
+
+    try:
+        process_extractor()
+        process_tabulator()
+    except Exception:  # raised again by the first batch (see above)
+        return
+
+
+def start_workers(jobs: int) -> Pool:
+    """A pool of ``jobs`` spawned worker processes, warming up at once (:func:`_warm_up`).
+
+    Why separate from :func:`map_releases`: a worker takes ~1.5 s to start (imports, the
+    lexicon); started before the build's own checks and set-up, it is ready when the first
+    batch comes instead of after. The caller closes it (``with``), which stops the workers.
+    """
+    return multiprocessing.get_context("spawn").Pool(jobs, _warm_up)
+
+
 def map_releases(
     releases: Sequence[Release],
     *,
@@ -229,18 +266,18 @@ def map_releases(
     progress: Progress | None = None,
     write: GraphFileWriter | None = None,
     dumped: Mapping[str, str] | None = None,
+    pool: Pool | None = None,
 ) -> Generator[MappedRelease, None, None]:
     """Yield every release mapped, in input order, using up to ``jobs`` processes.
 
-    ``jobs=None`` means :func:`default_jobs`, in-process below :data:`AUTO_PARALLEL_MIN`
-    releases; ``jobs=1`` never starts a process. Workers take :data:`BATCH` releases at a time.
-    Results stream: at most ``2 * jobs`` batches wait for the parent at any time, whatever the
-    size of the build. With ``write``, the workers write the dump files of each graph whose
-    version is not the one ``dumped`` (graph IRI → version) says the dumps hold.
+    ``jobs`` as :func:`worker_count` says; ``jobs=1`` never starts a process, and ``pool``
+    (:func:`start_workers`, left open) is used instead of starting one. Workers take
+    :data:`BATCH` releases at a time. Results stream: at most ``2 * jobs`` batches wait for
+    the parent at any time, whatever the size of the build. With ``write``, the workers write
+    the dump files of each graph whose version is not the one ``dumped`` (graph IRI →
+    version) says the dumps hold.
     """
-    if jobs is None:
-        jobs = default_jobs() if len(releases) >= AUTO_PARALLEL_MIN else 1
-    jobs = max(1, min(jobs, len(releases)))
+    jobs = worker_count(len(releases), jobs)
     known = dumped or {}
     batches = (
         Batch(
@@ -250,10 +287,10 @@ def map_releases(
         for i in range(0, len(releases), BATCH)
     )
     work = partial(map_batch, write=write)  # module-level + keyword: picklable for workers
-    if jobs == 1:
+    if jobs == 1 and pool is None:
         done: Iterable[list[MappedRelease]] = map(work, batches)
     else:
-        done = ordered_map(work, batches, jobs, window=2 * jobs)
+        done = ordered_map(work, batches, jobs, window=2 * jobs, pool=pool)
     yield from _report((m for batch in done for m in batch), progress)
 
 
@@ -265,8 +302,10 @@ def ordered_map(
     window: int | None = None,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
+    pool: Pool | None = None,
 ) -> Iterator[Any]:
-    """``map(func, items)`` over ``jobs`` spawned processes, results in input order.
+    """``map(func, items)`` over ``jobs`` spawned processes (or over ``pool``'s, which is
+    left open), results in input order.
 
     Why bounded: at most ``window`` (default ``4 * jobs``) results wait for the parent at any
     time, so memory stays flat whatever the number of items. ``func`` must be a module-level
@@ -275,10 +314,12 @@ def ordered_map(
     initializer fails restarts workers forever), so keep a failure and raise it from ``func``.
     ``items`` is consumed lazily, as workers free up.
     """
-    context = multiprocessing.get_context("spawn")
     window = window or jobs * 4
     todo = iter(items)
-    with context.Pool(jobs, initializer, initargs) as pool:
+    with ExitStack() as stack:
+        if pool is None:
+            context = multiprocessing.get_context("spawn")
+            pool = stack.enter_context(context.Pool(jobs, initializer, initargs))
         pending = deque(pool.apply_async(func, (item,)) for item in islice(todo, window))
         while pending:
             done = pending.popleft().get()
