@@ -158,7 +158,9 @@ def build(
         # checks and set-up below; leaving the block stops them, whatever happened
         workers = worker_count(len(releases), jobs)
         pool = stack.enter_context(start_workers(workers)) if workers > 1 else None
-        return _checked_build(releases, skipped, warnings, store_dir, dump_dir, progress, pool)
+        return _checked_build(
+            releases, skipped, warnings, store_dir, dump_dir, progress, workers, pool
+        )
 
 
 def _checked_build(
@@ -168,6 +170,7 @@ def _checked_build(
     store_dir: Path,
     dump_dir: Path | None,
     progress: Progress,
+    workers: int,
     pool: Pool | None,
 ) -> BuildResult:
     """:func:`build` once its input is read: every other check, then the writes."""
@@ -189,7 +192,7 @@ def _checked_build(
     try:
         _store_and_dump(
             releases, store_dir, dump_dir, ontology, corrections, scoped, summaries, dumps,
-            held, progress=progress, pool=pool,
+            held, progress=progress, workers=workers, pool=pool,
         )  # fmt: skip
     except BaseException as exc:
         if pool is not None:
@@ -231,6 +234,7 @@ def _store_and_dump(
     held: list[int],
     *,
     progress: Progress,
+    workers: int,
     pool: Pool | None,
 ) -> None:
     """The writing half of :func:`build`: store each graph, keep answers, correct, dump."""
@@ -309,8 +313,8 @@ def _store_and_dump(
             return m.ntriples if m.written is None else ntriples_of_piece(m.graph, quads(m))
 
         mapped = map_releases(
-            releases, jobs=1, pool=pool, progress=progress, write=write, dumped=dumped
-        )  # in this process when there is no pool
+            releases, jobs=workers, pool=pool, progress=progress, write=write, dumped=dumped
+        )
         # New graphs wait in a segment and land together, not as each batch comes: landing
         # while the workers map made the bulk loader, RocksDB's compactions and the workers
         # contend for the same cores, which cost more than the overlap saved (the decision)
