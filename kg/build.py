@@ -3,16 +3,15 @@
 Why: the CLI stays thin; this is the library entry point a notebook or a scheduler calls too.
 All input is read before anything is written, so bad input leaves the store as it was; each
 release graph is then extracted and mapped (in parallel, kg/store/parallel.py) and stored
-atomically (new graphs a segment at a time, in batches of one bulk load each; a rebuilt one
-replaced in its own transaction), so a crash leaves every graph either old or new. The answers
-of the release-scoped queries are kept beside the store as each graph lands
-(kg/store/kept_answers.py), and so are the dump files the workers serialised
-(kg/rdf/serialise.py).
+atomically (new graphs a batch per bulk load, a rebuilt one replaced in its own transaction), so
+a crash leaves every graph either old or new. The answers of the release-scoped queries are kept
+beside the store as each graph lands (kg/store/kept_answers.py), and so are the dump files the
+workers serialised (kg/rdf/serialise.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from functools import partial
@@ -75,13 +74,6 @@ BULK_MIN_GRAPHS = 8
 """New release graphs are bulk-loaded (one atomic ingestion per batch) from this many on."""
 BULK_MAX_GRAPHS = 32
 """At most this many release graphs per bulk load (and half of ATOMIC_LOAD_QUADS quads)."""
-SEGMENT_GRAPHS = 1024
-"""New release graphs land a segment at a time: this many, or fewer when they hold
-:data:`SEGMENT_BYTES` (docs/decisions/20261129-build-lands-in-segments.md)."""
-SEGMENT_BYTES = 128 * 2**20
-"""The most a segment holds in this process (its graphs' N-Triples, when they came through
-the pipe, and their kept answers): ~40 MB for 1,024 release graphs whose files the workers
-wrote, ~300 MB were their N-Triples held too."""
 
 
 @dataclass(frozen=True)
@@ -133,9 +125,9 @@ def build(
     """Build release graphs for ``paths`` (default: the bundled corpus) into ``store_dir``.
 
     ``jobs`` processes extract and map (kg/store/parallel.py; default: one per core, in-process for
-    small inputs), started as soon as the input is read; this process stores the release
-    graphs in input order, new ones a segment of up to :data:`SEGMENT_GRAPHS` at a time. Every
-    file is read (and bad input refused) before anything is written.
+    small inputs), started as soon as the input is read, while this process stores the
+    release graphs in input order, new ones a batch per bulk load. Every file is read (and bad
+    input refused) before anything is written.
     """
     releases: list[Release] = []
     seen: dict[str, Release] = {}
@@ -268,25 +260,20 @@ def _store_and_dump(
             )
             progress(f"stored {m.graph}: {m.triples} triples")
 
-        def land(segment: list[MappedRelease]) -> None:
-            """Store release graphs the store does not hold, in input order: batches of up to
-            :data:`BULK_MAX_GRAPHS` in one atomic bulk load each, a few graphs one transaction
-            each (the bulk loader costs more below eight graphs). Kept answers: forgotten
-            before, kept after, so a kill leaves them missing."""
-            if len(segment) < BULK_MIN_GRAPHS:
-                for m in segment:
+        def land(batch: list[MappedRelease]) -> None:
+            """Store release graphs the store does not hold: a batch in one atomic bulk load,
+            a few one transaction each (the bulk loader costs more below eight graphs).
+            Kept answers: forgotten before, kept after, so a kill leaves them missing."""
+            if len(batch) < BULK_MIN_GRAPHS:
+                for m in batch:
                     replace_one(m)
                 return
-            for batch in _atomic_batches(segment):
-                if len(batch) == 1:  # a graph of more than half an atomic load on its own
-                    replace_one(batch[0])
-                    continue
-                kept.record_many([], [m.id for m in batch])
-                # every graph was parsed strictly by its worker (its kept answers' scratch store)
-                load_new_graphs(store, [quads(m) for m in batch], parsed=True)
-                kept.record_many([(m.id, m.graph, m.answers) for m in batch], [])
-                for m in batch:
-                    landed(m)
+            kept.record_many([], [m.id for m in batch])
+            # every graph was parsed strictly by its worker (the kept answers' scratch store)
+            load_new_graphs(store, [quads(m) for m in batch], parsed=True)
+            kept.record_many([(m.id, m.graph, m.answers) for m in batch], [])
+            for m in batch:
+                landed(m)
 
         def replace_one(m: MappedRelease) -> None:
             """One release graph in its own transaction (a rebuilt one is replaced)."""
@@ -315,24 +302,23 @@ def _store_and_dump(
         mapped = map_releases(
             releases, jobs=workers, pool=pool, progress=progress, write=write, dumped=dumped
         )
-        # New graphs wait in a segment and land together, not as each batch comes: landing
-        # while the workers map made the bulk loader, RocksDB's compactions and the workers
-        # contend for the same cores, which cost more than the overlap saved (the decision)
-        segment: dict[str, MappedRelease] = {}  # by graph IRI, in input order
-        held_bytes = 0
+        # each batch lands as it comes, while the workers map the next ones (landing a
+        # segment of 1,024 at a time instead was slower at 10,000 releases: the decision)
+        pending: dict[str, MappedRelease] = {}  # by graph IRI, in input order
+        pending_quads = 0
         with closing(mapped):
             for m in mapped:
-                if m.graph in segment or store.contains_named_graph(ox.NamedNode(m.graph)):
-                    land(list(segment.values()))  # in input order: what came before first
-                    segment, held_bytes = {}, 0
+                if m.graph in pending or store.contains_named_graph(ox.NamedNode(m.graph)):
+                    land(list(pending.values()))  # in input order: what came before first
+                    pending, pending_quads = {}, 0
                     replace_one(m)
                     continue
-                segment[m.graph] = m
-                held_bytes += len(m.ntriples) + sum(map(len, m.answers.values()))
-                if len(segment) >= SEGMENT_GRAPHS or held_bytes >= SEGMENT_BYTES:
-                    land(list(segment.values()))
-                    segment, held_bytes = {}, 0
-        land(list(segment.values()))
+                pending[m.graph] = m
+                pending_quads += m.triples
+                if len(pending) >= BULK_MAX_GRAPHS or pending_quads >= ATOMIC_LOAD_QUADS // 2:
+                    land(list(pending.values()))
+                    pending, pending_quads = {}, 0
+        land(list(pending.values()))
         progress(
             f"kept answers of {len(scoped)} queries for {len(summaries)} releases: {kept.path}"
         )
@@ -354,21 +340,6 @@ def _store_and_dump(
             dumps.extend(
                 publish(store, dump_dir, progress=progress, store_dir=store_dir, staged=staged)
             )
-
-
-def _atomic_batches(segment: list[MappedRelease]) -> Iterator[list[MappedRelease]]:
-    """``segment`` in order, cut into bulk loads of at most :data:`BULK_MAX_GRAPHS` graphs
-    and half of :data:`ATOMIC_LOAD_QUADS` quads (one ingestion each: atomic)."""
-    batch: list[MappedRelease] = []
-    quads = 0
-    for m in segment:
-        if batch and (len(batch) >= BULK_MAX_GRAPHS or quads + m.triples > ATOMIC_LOAD_QUADS // 2):
-            yield batch
-            batch, quads = [], 0
-        batch.append(m)
-        quads += m.triples
-    if batch:
-        yield batch
 
 
 def remove(

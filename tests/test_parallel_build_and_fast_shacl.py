@@ -136,12 +136,10 @@ def test_two_parallel_builds_are_identical(
 
 
 @pytest.mark.slow
-def test_a_build_landing_many_small_segments_stores_the_same_graphs_and_answers(
+def test_a_build_landing_many_small_batches_stores_the_same_graphs_and_answers(
     parallel_build: Path, synthetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 14 releases in segments of 5, 5 and 4, bulk-loaded two graphs at a time: segments cut
-    # into batches of 2, 2 and a lone graph (stored by a transaction), and 2, 2
-    monkeypatch.setattr(kg.build, "SEGMENT_GRAPHS", 5)
+    # 14 new releases bulk-loaded two at a time as they come: seven loads of two graphs
     monkeypatch.setattr(kg.build, "BULK_MAX_GRAPHS", 2)
     monkeypatch.setattr(kg.build, "BULK_MIN_GRAPHS", 2)
     loads: list[int] = []
@@ -155,7 +153,7 @@ def test_a_build_landing_many_small_segments_stores_the_same_graphs_and_answers(
     store_dir = tmp_path / "data" / "store"
     result = build([synthetic], store_dir=store_dir, dump_dir=store_dir.parent, jobs=2)
     assert [r.id for r in result.releases] == [r.id for r in iter_releases([synthetic])]
-    assert loads == [2, 2, 2, 2, 2, 2]  # 12 graphs bulk-loaded, two alone in a transaction
+    assert loads == [2] * 7
     store = ox.Store(str(store_dir))
     assert _quads(store) == _quads(ox.Store.read_only(str(parallel_build)))
     for query in release_scoped():  # every release's answers kept, and fresh
