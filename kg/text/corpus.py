@@ -21,6 +21,7 @@ import yaml
 from kg.errors import InputError
 from kg.resources import corpus_dir
 from kg.text.textfile import read_release_bytes
+from kg.text.yamldata import load_with
 
 METADATA_FILE = "releases.yaml"
 # \Z, not $: "$" also matches before a final newline, and "a\n" is not a safe id
@@ -109,15 +110,6 @@ def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 _FastLineLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
-
-
-def _load_yaml(text: str) -> Any:
-    """The document, through libyaml; a document it refuses is parsed again by the pure
-    parser, whose error (and its line) is the one raised, as before libyaml was used."""
-    try:
-        return yaml.load(text, Loader=_FastLineLoader)
-    except yaml.YAMLError:
-        return yaml.load(text, Loader=_LineLoader)
 
 
 def _parse_date(value: Any, path: Path, where: str) -> dt.date | None:
@@ -221,7 +213,7 @@ def read_metadata(path: Path) -> dict[str, dict[str, Any]]:
     whose implied file ``<id>.txt`` another entry names explicitly.
     """
     try:
-        raw = _load_yaml(path.read_text(encoding="utf-8"))
+        raw = load_with(path.read_text(encoding="utf-8"), _FastLineLoader, _LineLoader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
         raise InputError(path, f"line {line}: {exc.problem}") from exc

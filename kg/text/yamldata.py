@@ -18,9 +18,16 @@ _FAST = getattr(yaml, "CSafeLoader", None)
 
 def safe_load(text: str) -> Any:
     """``yaml.safe_load(text)``, through libyaml when PyYAML was built with it."""
-    if _FAST is None:
-        return yaml.safe_load(text)
+    return load_with(text, _FAST, yaml.SafeLoader)
+
+
+def load_with(text: str, fast: type | None, pure: type) -> Any:
+    """``text`` loaded by the loader class ``fast`` (libyaml-based; ``None``: not available),
+    or, when it refuses the document, by ``pure``, whose error is the one raised (the same
+    message and line as before libyaml was used)."""
+    if fast is None:
+        return yaml.load(text, Loader=pure)
     try:
-        return yaml.load(text, Loader=_FAST)  # CSafeLoader: the safe loader, in C
+        return yaml.load(text, Loader=fast)
     except yaml.YAMLError:
-        return yaml.safe_load(text)  # raises the pure parser's error (same message as before)
+        return yaml.load(text, Loader=pure)
