@@ -270,7 +270,9 @@ def _store_and_dump(
                 return
             kept.record_many([], [m.id for m in batch])
             # every graph was parsed strictly by its worker (the kept answers' scratch store)
-            load_new_graphs(store, [quads(m) for m in batch], parsed=True)
+            load_new_graphs(
+                store, [quads(m) for m in batch], parsed=True, at_most=sum(m.triples for m in batch)
+            )
             kept.record_many([(m.id, m.graph, m.answers) for m in batch], [])
             for m in batch:
                 landed(m)
@@ -303,7 +305,8 @@ def _store_and_dump(
             releases, jobs=workers, pool=pool, progress=progress, write=write, dumped=dumped
         )
         # each batch lands as it comes, while the workers map the next ones (landing a
-        # segment of 1,024 at a time instead was slower at 10,000 releases: the decision)
+        # segment of 1,024 at a time, or everything once all is mapped, was measured and
+        # rejected: docs/decisions/20261130-build-stores-after-mapping.md)
         pending: dict[str, MappedRelease] = {}  # by graph IRI, in input order
         pending_quads = 0
         with closing(mapped):

@@ -16,6 +16,7 @@ import multiprocessing
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -145,9 +146,9 @@ def test_a_build_landing_many_small_batches_stores_the_same_graphs_and_answers(
     loads: list[int] = []
     real = kg.build.load_new_graphs
 
-    def counted(store: ox.Store, pieces: list[bytes], *, parsed: bool = False) -> None:
+    def counted(store: ox.Store, pieces: list[bytes], **options: Any) -> None:
         loads.append(len(pieces))
-        real(store, pieces, parsed=parsed)
+        real(store, pieces, **options)
 
     monkeypatch.setattr(kg.build, "load_new_graphs", counted)
     store_dir = tmp_path / "data" / "store"

@@ -83,11 +83,12 @@ class MappedRelease:
     wrote them (the graph changed and has no blank nodes); ``None`` when it did not."""
 
 
-GraphFileWriter = Callable[[str, dict[str, bytes]], dict[str, Any]]
+GraphFileWriter = Callable[[str, dict[str, bytes], ox.Store], dict[str, Any]]
 """Writes one graph's dump files (IRI, files by key: kg/rdf/serialise.py) where the dumps live
-and returns what the dumps' manifest records of them (kg/publish/describe.py). The build hands
-one to the workers (a module-level function and a path: picklable), so that the files are
-written where they are made instead of crossing to the parent."""
+and returns what the dumps' manifest records of them and of the graph's release, read from the
+store given (one that holds the graph: the worker's scratch store; kg/publish/describe.py).
+The build hands one to the workers (a module-level function and a path: picklable), so that
+the files are written where they are made instead of crossing to the parent."""
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,7 @@ def map_batch(batch: Batch, write: GraphFileWriter | None = None) -> list[Mapped
                 continue  # the dumps hold this very graph: its files are right
             files = graph_files_from_ntriples(m.graph, m.ntriples, loaded=scratch)
             if files is not None:
-                written[i] = write(m.graph, files)
+                written[i] = write(m.graph, files, scratch)
 
     answers = process_tabulator().answers(
         [(m.id, m.graph, m.ntriples) for m in mapped],
